@@ -1,0 +1,1 @@
+"""wangge HTTP API: app factory, settings, database access, routers and CLI."""

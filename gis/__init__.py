@@ -1,0 +1,1 @@
+"""Spatial logic of wangge: pure functions and small classes on GeoDataFrames."""

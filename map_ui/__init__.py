@@ -1,0 +1,1 @@
+"""Web maps and print layouts of wangge (added by later issues)."""
