@@ -1,0 +1,49 @@
+"""The FastAPI app factory.
+
+Run with ``uvicorn api.app:create_app --factory``. Nothing is built at import time: the
+factory takes explicit settings (tests pass their own) and the lifespan owns the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.database import connect
+from api.errors import install_error_handlers
+from api.routers import health, home
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the wangge app.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Read from the environment (``WANGGE_*``) when not given.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = connect(settings.db)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title=settings.server.title,
+        summary="Community grid management: grids, maps, incidents and printed diagrams",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(home.router)
+    return app

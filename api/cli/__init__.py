@@ -1,0 +1,23 @@
+"""The ``wangge`` command line: import, serve, db, demo."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import db, demo, importing, serve
+
+app = typer.Typer(
+    name="wangge",
+    help="wangge 网格: community grid management: import, partition, maps, print.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("import")(importing.import_layer)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

@@ -1,0 +1,57 @@
+"""The one table that maps domain errors to HTTP statuses, and the handlers that apply it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from gis.errors import (
+    ConflictError,
+    DatabaseUnavailable,
+    InputError,
+    NotFoundError,
+    WanggeError,
+)
+
+#: Domain error → HTTP status. The most specific class listed first wins.
+STATUS: dict[type[WanggeError], int] = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InputError: 422,
+    DatabaseUnavailable: 503,
+}
+
+
+def status_for(exc: WanggeError) -> int:
+    """The HTTP status of a domain error (500 for one the table does not list)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_body(exc: WanggeError) -> dict:
+    """The JSON body of an error answer."""
+    body = {"error": type(exc).__name__, "message": exc.message, "problem": exc.problem}
+    if exc.fix:
+        body["fix"] = exc.fix
+    if exc.feature is not None:
+        body["feature"] = exc.feature
+    return body
+
+
+async def _wangge_error(request: Request, exc: WanggeError) -> JSONResponse:  # noqa: ARG001
+    return JSONResponse(error_body(exc), status_code=status_for(exc))
+
+
+async def _db_down(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:  # noqa: ARG001
+    err = DatabaseUnavailable("the database is not reachable", fix="try again shortly")
+    return JSONResponse(error_body(err), status_code=503)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Install the handlers: domain errors by the table, lost DB connections as 503."""
+    app.add_exception_handler(WanggeError, _wangge_error)
+    app.add_exception_handler(sa.exc.OperationalError, _db_down)
+    app.add_exception_handler(sa.exc.InterfaceError, _db_down)

@@ -1,0 +1,198 @@
+"""Writing prepared layers to PostGIS: one transaction, COPY, upsert, links, log.
+
+A load either writes everything or nothing. Features are keyed (codes for streets and
+communities, ``source_key`` otherwise), so importing the same file twice updates rows
+instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection, Engine
+
+from api import models as m
+from gis.errors import ConflictError, InputError, SchemaError
+from gis.importing import ImportReport, PreparedLayer
+
+#: Columns written for each layer, besides the geometry.
+COLUMNS: dict[str, list[str]] = {
+    "streets": ["code", "name", "source_id"],
+    "communities": ["code", "name", "street_code", "street_name", "source_id"],
+    "compounds": ["source_key", "source_id", "name", "community_code"],
+    "buildings": [
+        "source_key", "source_id", "name", "address", "use", "residential", "floors", "height_m",
+        "households", "households_estimated", "footprint_m2", "compound", "community_code",
+    ],
+    "facilities": ["source_key", "source_id", "code", "class_code", "name", "status",
+                   "community_code"],
+}  # fmt: skip
+_RENAMED = {"compound": "compound_ref"}
+_CONFLICT_KEY = {"streets": "code", "communities": "code"}
+
+
+def facility_class_names(engine: Engine) -> dict[str, str]:
+    """``{class name: class code}`` of the classification in force."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(m.facility_class.c.name, m.facility_class.c.code))
+        return {name: code for name, code in rows}
+
+
+def _rows(prepared: PreparedLayer, columns: list[str]) -> Iterator[tuple]:
+    frame = prepared.frame
+    hexes = shapely.to_wkb(frame.geometry.array, hex=True, include_srid=True)
+    data = frame[columns].astype(object).where(frame[columns].notna(), None)
+    for values, geom in zip(data.itertuples(index=False, name=None), hexes, strict=True):
+        yield (*values, geom)
+
+
+def _staging_table(layer: str, table: sa.Table) -> tuple[sa.Table, list[str]]:
+    geom = m.GEOMETRY_COLUMN[table.name]
+    names = [_RENAMED.get(c, c) for c in COLUMNS[layer]]
+    cols = [sa.Column(n, table.c[n].type) for n in names]
+    cols.append(sa.Column(geom, table.c[geom].type))
+    staging = sa.Table(
+        f"_load_{table.name}", sa.MetaData(), *cols, prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )  # fmt: skip
+    return staging, [*names, geom]
+
+
+def _copy(conn: Connection, staging: sa.Table, names: list[str], rows: Iterator[tuple]) -> None:
+    raw = conn.connection.driver_connection
+    cols = ", ".join(f'"{n}"' for n in names)
+    with raw.cursor() as cur, cur.copy(f'COPY "{staging.name}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _upsert(conn: Connection, layer: str, table: sa.Table, staging: sa.Table) -> tuple[int, int]:
+    key = _CONFLICT_KEY.get(layer, "source_key")
+    names = [c.name for c in staging.columns]
+    stmt = insert(table).from_select(names, sa.select(*staging.columns))
+    update = {n: stmt.excluded[n] for n in names if n != key}
+    update["updated_at"] = sa.func.now()
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_=update)
+    inserted_flag = sa.literal_column("xmax = 0")
+    flags = conn.execute(stmt.returning(inserted_flag)).scalars().all()
+    inserted = sum(1 for f in flags if f)
+    return inserted, len(flags) - inserted
+
+
+def _check_classes(conn: Connection, prepared: PreparedLayer) -> None:
+    known = set(conn.execute(sa.select(m.facility_class.c.code)).scalars())
+    codes = pd.Series(prepared.frame["class_code"].unique())
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise SchemaError(
+            f"unknown facility class code(s): {', '.join(unknown[:10])}",
+            fix="use a code of the facility_class table, or add the class first",
+        )
+
+
+def load_layer(engine: Engine, prepared: PreparedLayer) -> ImportReport:
+    """Write ``prepared`` in one transaction and return its report with row counts.
+
+    Raises
+    ------
+    gis.errors.InputError
+        If the database refuses the data (a constraint); nothing is written.
+    """
+    layer = prepared.schema.name
+    table = m.LAYER_TABLES[layer]
+    report = prepared.report
+    try:
+        with engine.begin() as conn:
+            if layer == "facilities":
+                _check_classes(conn, prepared)
+            staging, names = _staging_table(layer, table)
+            staging.create(conn)
+            _copy(conn, staging, names, _rows(prepared, COLUMNS[layer]))
+            report.inserted, report.updated = _upsert(conn, layer, table, staging)
+            report.notes += link_features(conn)
+            conn.execute(
+                m.import_log.insert().values(
+                    layer=layer, source=report.source, format=report.format,
+                    features_read=report.features_read, inserted=report.inserted,
+                    updated=report.updated, report=json.loads(json.dumps(report.to_dict())),
+                )
+            )  # fmt: skip
+    except sa.exc.IntegrityError as exc:
+        raise _integrity_error(exc) from exc
+    return report
+
+
+def _integrity_error(exc: sa.exc.IntegrityError) -> InputError:
+    detail = str(exc.orig).strip().splitlines()[0]
+    if "unique" in detail.lower():
+        return ConflictError(f"the data conflict with what is stored: {detail}")
+    return SchemaError(f"the database refused the data: {detail}", fix="correct the file")
+
+
+def _links() -> list[tuple[str, sa.Update]]:
+    """The link updates, as (report phrase, statement), in the order they must run."""
+    b, c, k, f = m.building, m.compound, m.community, m.facility
+    contains = sa.func.ST_Contains
+    on_surface = sa.func.ST_PointOnSurface
+    return [
+        (
+            "compounds placed in their community",
+            c.update()
+            .values(community_code=k.c.code)
+            .where(c.c.community_code.is_(None), contains(k.c.boundary, on_surface(c.c.outline))),
+        ),
+        (
+            "buildings linked to their compound by id or name",
+            b.update()
+            .values(compound_id=c.c.id)
+            .where(
+                b.c.compound_id.is_(None),
+                b.c.compound_ref.is_not(None),
+                sa.or_(c.c.source_id == b.c.compound_ref, c.c.name == b.c.compound_ref),
+            ),
+        ),
+        (
+            "buildings linked to the compound they stand in",
+            b.update()
+            .values(compound_id=c.c.id)
+            .where(
+                b.c.compound_id.is_(None),
+                b.c.compound_ref.is_(None),
+                contains(c.c.outline, on_surface(b.c.footprint)),
+            ),
+        ),
+        (
+            "buildings placed in their community",
+            b.update()
+            .values(community_code=k.c.code)
+            .where(b.c.community_code.is_(None), contains(k.c.boundary, on_surface(b.c.footprint))),
+        ),
+        (
+            "facilities placed in their community",
+            f.update()
+            .values(community_code=k.c.code)
+            .where(f.c.community_code.is_(None), contains(k.c.boundary, f.c.location)),
+        ),
+    ]
+
+
+def link_features(conn: Connection) -> list[str]:
+    """Fill missing links (community of each feature, compound of each building) spatially.
+
+    Runs after every load, so layers can be imported in any order. Returns report lines.
+    """
+    notes = []
+    for what, statement in _links():
+        with warnings.catch_warnings():
+            # a spatial predicate is the join condition; SQLAlchemy's linter cannot see that
+            warnings.filterwarnings("ignore", "UPDATE statement has a cartesian product")
+            count = conn.execute(statement).rowcount
+        if count:
+            notes.append(f"{count} {what}")
+    return notes

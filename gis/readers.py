@@ -1,0 +1,538 @@
+"""Read a user's vector file into a GeoDataFrame, as it is.
+
+``read_vector`` opens GeoPackage, GeoJSON, Esri JSON, Shapefile (also zipped) and CSV with
+longitude/latitude columns. It neither reprojects nor renames: the frame keeps the file's
+columns and the file's CRS, ``None`` when the file declares none (the CRS step decides
+what to do then). Text encodings are detected (UTF-8, else GB18030, a superset of GBK),
+and what the reader had to decide is written to ``RawLayer.notes``.
+
+Every failure is a :class:`gis.errors.FormatError` naming the file: missing, unknown
+format, truncated or damaged, empty, or without geometry.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely.errors
+
+from gis import esrijson
+from gis.errors import FormatError
+
+FORMATS = ("gpkg", "geojson", "shapefile", "esrijson", "csv")
+LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "point_x")
+LAT_ALIASES = ("lat", "latitude", "y", "纬度", "北纬", "point_y")
+MAX_UNZIPPED_BYTES = 4 * 1024**3
+"""Largest total size, in bytes, of the files a zip may unpack to."""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SHP_MAGIC = b"\x00\x00\x27\x0a"
+_JSON_SUFFIXES = {".json", ".geojson", ".esrijson"}
+_CSV_SUFFIXES = {".csv", ".txt"}
+_ZIPPED_SUFFIXES = {".gpkg", *_JSON_SUFFIXES, *_CSV_SUFFIXES}
+_SIDECARS = {".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qmd"}
+_GEOJSON_TYPES = frozenset(
+    "FeatureCollection Feature Point MultiPoint LineString MultiLineString Polygon "
+    "MultiPolygon GeometryCollection".split()
+)
+_SUPPORTED = ".gpkg, .geojson/.json, Esri JSON, .shp (or a .zip of it), .csv/.txt with 经度/纬度"
+_REEXPORT = "export or download the file again; it may be truncated or damaged"
+
+
+@dataclass
+class RawLayer:
+    """A vector layer as read from a file, before any CRS or schema handling.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The features; geometry in column ``geometry``, coordinates in the file's own
+        CRS and units; ``frame.crs`` is ``None`` when the file declares no CRS.
+    format : str
+        One of ``FORMATS``: ``"gpkg"``, ``"geojson"``, ``"shapefile"``, ``"esrijson"``
+        or ``"csv"``.
+    notes : list of str
+        What the reader decided, for the import report (encoding used, layer chosen,
+        curves densified, features without geometry…).
+    """
+
+    frame: gpd.GeoDataFrame
+    format: str
+    notes: list[str] = field(default_factory=list)
+
+
+def read_vector(
+    path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None
+) -> RawLayer:
+    """Read a vector file without touching its CRS or its column names.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.gpkg``, ``.geojson``/``.json`` (GeoJSON or Esri JSON), ``.esrijson``,
+        ``.shp``, ``.zip`` holding a shapefile (or one other supported file), or
+        ``.csv``/``.txt`` with longitude/latitude columns. The format is sniffed from
+        the content when the extension is missing or misleading.
+    layer : str, optional
+        The GeoPackage layer, or the shapefile in a zip (by file name or stem). Needed
+        when there are several to choose from.
+    encoding : str, optional
+        Text encoding of a DBF, CSV or JSON file; overrides ``.cpg`` files and detection.
+
+    Returns
+    -------
+    RawLayer
+        The frame, in the file's CRS (``None`` if it has none) and units; CSV points
+        have ``crs=None``.
+
+    Raises
+    ------
+    gis.errors.FormatError
+        If the file does not exist, is empty, truncated, damaged, of an unknown format,
+        has no geometry, or holds several layers and ``layer`` does not pick one.
+    gis.errors.CRSError
+        If an Esri JSON ``spatialReference`` names an unknown CRS.
+
+    Examples
+    --------
+    >>> raw = read_vector("buildings.zip")  # doctest: +SKIP
+    >>> raw.format, raw.notes  # doctest: +SKIP
+    ('shapefile', ['read 楼栋.shp from buildings.zip', 'DBF text decoded as GB18030 ...'])
+    """
+    source = Path(path)
+    if not source.exists():
+        raise FormatError(f"file {source} does not exist", fix="check the path and file name")
+    if source.is_dir():
+        raise FormatError(
+            f"{source} is a folder, not a file", fix=f"give one file inside it: {_SUPPORTED}"
+        )
+    return _read_file(source, source.name, layer, encoding)
+
+
+def _read_file(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    if path.stat().st_size == 0:
+        raise FormatError(f"{label} is empty (0 bytes)", fix="copy or upload the file again")
+    kind = _sniff(path, label)
+    raw = _READERS[kind](path, label, layer, encoding)
+    if layer is not None and kind not in ("gpkg", "zip"):
+        raw.notes.append(f"layer {layer!r} ignored: a {raw.format} file holds a single layer")
+    return raw
+
+
+def _sniff(path: Path, label: str) -> str:
+    """Which reader to use, from the first bytes and then the extension."""
+    with path.open("rb") as stream:
+        head = stream.read(512)
+    suffix = path.suffix.lower()
+    if head.startswith(_SQLITE_MAGIC):
+        return "gpkg"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if suffix in (".gpkg", ".zip"):
+        kind = "GeoPackage" if suffix == ".gpkg" else "zip archive"
+        raise FormatError(f"{label} is not a {kind} (wrong file header)", fix=_REEXPORT)
+    if suffix == ".shp":
+        return "shapefile"
+    if suffix in _JSON_SUFFIXES or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return "json"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    if suffix in _SIDECARS:
+        raise FormatError(
+            f"{label} is one part of a shapefile, not the shapefile itself",
+            fix="give the .shp file (with its .shx, .dbf, .prj beside it) or a .zip of all",
+        )
+    raise FormatError(f"{label} is not a supported vector format", fix=f"use {_SUPPORTED}")
+
+
+def _finish(frame: Any, fmt: str, notes: list[str], where: str) -> RawLayer:
+    """Refuse empty or geometry-less results; note features without geometry."""
+    if len(frame) == 0:
+        raise FormatError(
+            f"{where} is empty: the layer has 0 features",
+            fix="export the layer again with its features, or choose another layer",
+        )
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise FormatError(
+            f"{where} has no geometry: it is an attribute-only table "
+            f"(columns: {', '.join(map(str, frame.columns))})",
+            fix="export a layer with geometry (points or polygons), not a table",
+        )
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    if missing.all():
+        raise FormatError(
+            f"{where} has no geometry: all {len(frame)} features have a null or empty geometry",
+            fix="export the layer again with its shapes",
+        )
+    if missing.any():
+        notes.append(f"{int(missing.sum())} of {len(frame)} features have no geometry")
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    return RawLayer(frame, fmt, notes)
+
+
+def _ogr(call: Callable[..., Any], target: Any, label: str, what: str, **options: Any) -> Any:
+    """Call pyogrio, turning its and GDAL's errors into a FormatError naming the file."""
+    options = {k: v for k, v in options.items() if v is not None}
+    try:
+        return call(target, **options)
+    except (RuntimeError, OSError, ValueError, shapely.errors.ShapelyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FormatError(f"{label} cannot be read as {what}: {reason}", fix=_REEXPORT) from exc
+
+
+# --- GeoPackage ----------------------------------------------------------------------
+
+
+def _read_gpkg(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    layers = _ogr(pyogrio.list_layers, path, label, "a GeoPackage")
+    names = [str(name) for name, _ in layers]
+    spatial = [str(name) for name, kind in layers if kind]
+    notes: list[str] = []
+    if layer is not None:
+        if layer not in names:
+            raise FormatError(
+                f"{label} has no layer {layer!r}", fix=f"use one of: {', '.join(names)}"
+            )
+        chosen = layer
+    elif len(names) == 1:
+        chosen = names[0]
+    elif not names:
+        raise FormatError(f"{label} is empty: it holds no layers", fix=_REEXPORT)
+    elif not spatial:
+        raise FormatError(
+            f"{label} has no geometry: its layers {', '.join(names)} are attribute-only tables",
+            fix="export a layer with geometry (a feature class), not a table",
+        )
+    elif len(spatial) == 1:
+        chosen = spatial[0]
+        notes.append(f"read layer {chosen!r}, the only spatial one of {len(names)} layers")
+    else:
+        raise FormatError(
+            f"{label} holds {len(spatial)} spatial layers: {', '.join(spatial)}",
+            fix=f"choose one with layer=<name>, e.g. layer={spatial[0]!r}",
+        )
+    frame = _ogr(
+        pyogrio.read_dataframe, path, label, "a GeoPackage", layer=chosen, encoding=encoding
+    )
+    return _finish(frame, "gpkg", notes, f"layer {chosen!r} of {label}")
+
+
+# --- GeoJSON and Esri JSON -----------------------------------------------------------
+
+
+def _read_json(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    text, notes = _decode_text(path.read_bytes(), encoding, label)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            f"{label} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
+            f"{exc.colno}); the file is probably cut short",
+            fix=_REEXPORT,
+        ) from exc
+    except RecursionError as exc:
+        raise FormatError(f"{label} is JSON nested too deeply to read", fix=_REEXPORT) from exc
+    if isinstance(obj, dict) and isinstance(obj.get("error"), dict) and "features" not in obj:
+        message = obj["error"].get("message", "no message")
+        raise FormatError(
+            f"{label} is an ArcGIS error response, not data: {message}",
+            fix="repeat the ArcGIS query and save the answer only when it succeeds",
+        )
+    if esrijson.looks_like_featureset(obj):
+        frame, esri_notes = esrijson.read_featureset(obj)
+        return _finish(frame, "esrijson", notes + esri_notes, label)
+    if isinstance(obj, dict) and obj.get("type") in _GEOJSON_TYPES:
+        frame = _ogr(pyogrio.read_dataframe, io.BytesIO(text.encode()), label, "GeoJSON")
+        if not obj.get("crs"):
+            notes.append(
+                'GeoJSON without a "crs" member read as WGS 84 (RFC 7946); if the coordinates '
+                "come from a Chinese web map (AMap, Tencent, Baidu) import again with "
+                "--crs gcj02 or --crs bd09"
+            )
+        return _finish(frame, "geojson", notes, label)
+    keys = ", ".join(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__
+    raise FormatError(
+        f"{label} is JSON but neither GeoJSON nor Esri JSON (top level: {keys})",
+        fix="export a GeoJSON FeatureCollection or an ArcGIS FeatureSet (f=json)",
+    )
+
+
+def _decode_text(data: bytes, encoding: str | None, label: str) -> tuple[str, list[str]]:
+    """Decode a text file: the given encoding, else by BOM, else UTF-8, else GB18030."""
+    if encoding:
+        try:
+            return data.decode(encoding), [f"text decoded as {encoding} (as requested)"]
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise FormatError(
+                f"{label} cannot be decoded as {encoding}: {exc}",
+                fix="pass the file's real encoding, or leave encoding unset to detect it",
+            ) from exc
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), ["text decoded as UTF-16 (BOM)"]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), ["text decoded as GB18030 (not valid UTF-8)"]
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            f"{label} is neither UTF-8 nor GBK/GB18030 text", fix="save it as UTF-8"
+        ) from exc
+
+
+# --- Shapefile, plain or zipped ------------------------------------------------------
+
+
+def _read_shapefile(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    with path.open("rb") as stream:
+        if stream.read(4) != _SHP_MAGIC:
+            raise FormatError(f"{label} is not a shapefile (wrong .shp header)", fix=_REEXPORT)
+    parts = {ext: p for ext in (".shx", ".dbf", ".prj", ".cpg") if (p := _sidecar(path, ext))}
+    if ".shx" not in parts:
+        raise FormatError(
+            f"{label} has no .shx file beside it",
+            fix="keep all parts of the shapefile together (.shp .shx .dbf .prj .cpg), or zip them",
+        )
+    notes = [] if ".prj" in parts else ["no .prj file: the CRS is unknown"]
+    if ".dbf" not in parts:
+        notes.append("no .dbf file: the features have no attributes")
+    dbf_encoding, encoding_notes = _dbf_encoding(parts, encoding)
+    frame = _ogr(pyogrio.read_dataframe, path, label, "a shapefile", encoding=dbf_encoding)
+    return _finish(frame, "shapefile", notes + encoding_notes, label)
+
+
+def _sidecar(shp: Path, ext: str) -> Path | None:
+    """Find the ``ext`` file beside ``shp``, in lower or upper case as GDAL does."""
+    return next(
+        (c for c in (shp.with_suffix(ext), shp.with_suffix(ext.upper())) if c.is_file()), None
+    )
+
+
+def _dbf_encoding(parts: dict[str, Path], encoding: str | None) -> tuple[str | None, list[str]]:
+    """Choose the DBF encoding for pyogrio (``None``: GDAL follows the .cpg); add notes."""
+    if encoding:
+        return encoding, [f"DBF text decoded as {encoding} (as requested)"]
+    if ".dbf" not in parts:
+        return None, []
+    is_utf8 = _dbf_text_is_utf8(parts[".dbf"])
+    declared = parts[".cpg"].read_text(errors="replace").strip() if ".cpg" in parts else ""
+    if declared:
+        notes = [f"DBF text decoded as {declared} (from the .cpg file)"]
+        if is_utf8 is False and declared.upper().replace("-", "") in ("UTF8", "65001"):
+            notes.append(
+                "the .cpg says UTF-8 but the DBF text is not valid UTF-8: if values look "
+                "garbled, read again with encoding='GB18030'"
+            )
+        return None, notes
+    if is_utf8 is False:
+        return "GB18030", ["DBF text decoded as GB18030 (no .cpg file; text is not UTF-8)"]
+    return "UTF-8", ["DBF text decoded as UTF-8 (no .cpg file)"]
+
+
+def _dbf_text_is_utf8(dbf: Path) -> bool | None:
+    """Whether every field name and text value of a DBF is valid UTF-8.
+
+    A value cut in the middle of a multi-byte character by the field width still
+    counts as UTF-8. ``None`` when the DBF header cannot be parsed.
+    """
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return None
+    records, header_size, record_size = struct.unpack("<IHH", data[4:12])
+    names, text_fields, offset = [], [], 1  # byte 0 of a record is the deletion flag
+    for pos in range(32, min(header_size, len(data)) - 31, 32):
+        if data[pos] == 0x0D:
+            break
+        names.append(data[pos : pos + 11].split(b"\x00")[0])
+        if data[pos + 11 : pos + 12] == b"C":
+            text_fields.append((offset, data[pos + 16]))
+        offset += data[pos + 16]
+    values = [b"".join(names), data[header_size:]]  # usually all of it decodes at once
+    if not _utf8(values[0], final=True) or not _utf8(values[1], final=True):
+        values = names + [
+            data[start + o : start + o + n]
+            for start in range(header_size, header_size + records * record_size, record_size)
+            for o, n in text_fields
+        ]
+    return all(_utf8(value.rstrip(b" \x00"), final=False) for value in values)
+
+
+def _utf8(data: bytes, *, final: bool) -> bool:
+    """Whether ``data`` is UTF-8; unless ``final``, a cut-off last character is allowed."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_zip(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    with tempfile.TemporaryDirectory() as tmp:
+        member, inner_layer = _unpack(path, label, layer, Path(tmp))
+        inner = Path(tmp, *PurePosixPath(member).parts)
+        raw = _read_file(inner, f"{member} in {label}", inner_layer, encoding)
+    raw.notes.insert(0, f"read {member} from {label}")
+    return raw
+
+
+def _unpack(path: Path, label: str, layer: str | None, folder: Path) -> tuple[str, str | None]:
+    """Unpack the member to read, with its sidecars; return it and the layer to pass on."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _safe_members(archive, label)
+            member, inner_layer = _choose_member(list(members), layer, label)
+            stem = PurePosixPath(member).with_suffix("").as_posix().lower()
+            for name, info in members.items():
+                if PurePosixPath(name).with_suffix("").as_posix().lower() == stem:
+                    target = folder.joinpath(*PurePosixPath(name).parts)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(info) as src, target.open("wb") as dst:
+                        shutil.copyfileobj(src, dst)
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, RuntimeError) as exc:
+        # RuntimeError: encrypted member; NotImplementedError (a RuntimeError): method.
+        raise FormatError(f"{label} cannot be unpacked: {exc}", fix=_REEXPORT) from exc
+    return member, inner_layer
+
+
+def _safe_members(archive: zipfile.ZipFile, label: str) -> dict[str, zipfile.ZipInfo]:
+    """Files to unpack, by decoded name; refuses absolute paths, ``..`` and zip bombs."""
+    members, total = {}, 0
+    for info in archive.infolist():
+        name = _member_name(info).replace("\\", "/")
+        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in name.split("/"):
+            raise FormatError(
+                f"{label} is refused: member {name!r} points outside the archive",
+                fix="zip the files again with relative paths",
+            )
+        parts = PurePosixPath(name).parts
+        if info.is_dir() or "__MACOSX" in parts or parts[-1].startswith("._"):
+            continue
+        total += info.file_size
+        members[name] = info
+    if total > MAX_UNZIPPED_BYTES:
+        raise FormatError(
+            f"{label} unpacks to {total / 1024**3:.1f} GiB, more than the "
+            f"{MAX_UNZIPPED_BYTES / 1024**3:.0f} GiB allowed",
+            fix="zip only the layer to import",
+        )
+    return members
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Decode a member's name: UTF-8 flag, else try UTF-8, then GBK (GB18030)."""
+    if info.flag_bits & 0x800 or info.filename.isascii():
+        return info.filename
+    raw = info.filename.encode("cp437")  # how zipfile decoded it; lossless
+    return raw.decode("utf-8") if _utf8(raw, final=True) else raw.decode("gb18030", "replace")
+
+
+def _choose_member(names: list[str], layer: str | None, label: str) -> tuple[str, str | None]:
+    """Pick the member to read, and the layer to pass on to its reader."""
+    shapefiles = [n for n in names if n.lower().endswith(".shp")]
+    if not shapefiles:
+        others = [n for n in names if PurePosixPath(n).suffix.lower() in _ZIPPED_SUFFIXES]
+        if len(others) == 1:
+            return others[0], layer
+        raise FormatError(
+            f"{label} holds no shapefile and not exactly one other vector file "
+            f"(members: {', '.join(names) or 'none'})",
+            fix="zip the .shp with its .shx, .dbf, .prj and .cpg files",
+        )
+    if layer is None and len(shapefiles) == 1:
+        return shapefiles[0], None
+    wanted = (layer or "").lower()
+    matches = [
+        n
+        for n in shapefiles
+        if wanted in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())
+    ]
+    if len(matches) == 1:
+        return matches[0], None
+    if layer:
+        problem = f"{label} has no shapefile named {layer!r}"
+    else:
+        problem = f"{label} holds {len(shapefiles)} shapefiles: {', '.join(shapefiles)}"
+    raise FormatError(problem, fix=f"choose one with layer=<name>: {', '.join(shapefiles)}")
+
+
+# --- CSV with coordinates ------------------------------------------------------------
+
+
+def _read_csv(path: Path, label: str, layer: str | None, encoding: str | None) -> RawLayer:
+    """Points from longitude/latitude columns; every other column kept as text."""
+    text, notes = _decode_text(path.read_bytes(), encoding, label)
+    table = _parse_csv(text, label)
+    lon, lat = _find_column(table.columns, LON_ALIASES), _find_column(table.columns, LAT_ALIASES)
+    if lon is None or lat is None:
+        raise FormatError(
+            f"{label} has no geometry: no longitude/latitude columns among the columns "
+            f"found ({', '.join(map(str, table.columns))})",
+            fix=f"name the longitude column one of {', '.join(LON_ALIASES)} and the "
+            f"latitude column one of {', '.join(LAT_ALIASES)}",
+        )
+    if "geometry" in table.columns:
+        raise FormatError(
+            f"{label} has a column named 'geometry' that the points would overwrite",
+            fix="rename that column",
+        )
+    x = pd.to_numeric(table[lon].str.strip(), errors="coerce")
+    y = pd.to_numeric(table[lat].str.strip(), errors="coerce")
+    valid = (x.notna() & y.notna()).to_numpy()
+    points = gpd.points_from_xy(x.fillna(0), y.fillna(0))
+    points[~valid] = None
+    frame = gpd.GeoDataFrame(table, geometry=points, crs=None)
+    notes.append(f"points from columns {lon!r} (x) and {lat!r} (y), CRS not set")
+    if not valid.all() and valid.any():
+        notes.append(f"{int((~valid).sum())} rows have no numeric coordinates")
+    return _finish(frame, "csv", notes, label)
+
+
+def _parse_csv(text: str, label: str) -> pd.DataFrame:
+    """Parse CSV text as strings; the delimiter is the commonest of , tab ; | in the header."""
+    header = text.lstrip().split("\n", 1)[0]
+    delimiter = max(",\t;|", key=header.count) if any(c in header for c in ",\t;|") else ","
+    try:
+        return pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise FormatError(f"{label} is empty: no header and no rows", fix=_REEXPORT) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise FormatError(f"{label} cannot be read as CSV: {exc}", fix=_REEXPORT) from exc
+
+
+def _find_column(columns: pd.Index, aliases: tuple[str, ...]) -> str | None:
+    """Find the first column matching an alias, ignoring case, blanks, ``-``/``_``/space."""
+    by_key = {_column_key(c): c for c in reversed(list(columns))}
+    return next((by_key[a] for a in map(_column_key, aliases) if a in by_key), None)
+
+
+def _column_key(name: Any) -> str:
+    return re.sub(r"[-_\s]+", "_", str(name).strip().lower())
+
+
+_READERS: dict[str, Callable[[Path, str, str | None, str | None], RawLayer]] = {
+    "gpkg": _read_gpkg,
+    "json": _read_json,
+    "shapefile": _read_shapefile,
+    "zip": _read_zip,
+    "csv": _read_csv,
+}
