@@ -1,0 +1,157 @@
+"""Tessellating a community into one cell per building, along roads and compound walls.
+
+Grids are unions of cells, so grids tile the community by construction. Cells come from
+momepy's enclosed tessellation: the community is first cut into enclosures by the roads
+and compound outlines that cross it (so cell edges follow them), then each enclosure is
+split among its buildings by a Voronoi diagram of their outlines. Enclosures without a
+building stay whole as *filler* cells. A final pass makes the cover exact: any sliver of
+the community that no cell covers joins the neighbour it shares most boundary with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import momepy
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import GeometryError
+
+SEGMENT_M = 2.0  # outline discretisation of the Voronoi step: 2 m keeps cells exact enough
+_MIN_PIECE_M2 = 1e-6
+
+
+@dataclass
+class Tessellation:
+    """Cells of one community, in the metric CRS of the input.
+
+    Attributes
+    ----------
+    cells : GeoSeries
+        One polygon per building, indexed by the building's position (0…n-1), followed by
+        filler cells with negative index (-1, -2, …) for enclosures without a building.
+    shares_cell : dict
+        Buildings that got no cell of their own (slivers, or lying outside the community)
+        mapped to the cell they sit in; they go wherever that cell goes.
+    """
+
+    cells: gpd.GeoSeries
+    shares_cell: dict[int, int]
+
+    @property
+    def filler(self) -> pd.Index:
+        """Index of cells that hold no building."""
+        return self.cells.index[self.cells.index < 0]
+
+
+def enclosures(community: BaseGeometry, barriers: gpd.GeoSeries | None, crs) -> gpd.GeoSeries:  # noqa: ANN001
+    """Cut the community by barrier lines (roads, compound outlines) into enclosures.
+
+    Parameters
+    ----------
+    community : Polygon or MultiPolygon
+        The community, in a metric CRS.
+    barriers : GeoSeries of lines, optional
+        Roads and compound outlines in the same CRS; lines that do not cross the
+        community are ignored.
+    crs : CRS
+        The metric CRS, for the result.
+    """
+    limit = gpd.GeoSeries([community], crs=crs)
+    if barriers is None or barriers.empty:
+        return limit
+    near = barriers[barriers.intersects(community)]
+    if near.empty:
+        return limit
+    enc = momepy.enclosures(near.reset_index(drop=True), limit=limit)
+    return enc.geometry[~enc.geometry.is_empty].reset_index(drop=True)
+
+
+def tessellate(
+    community: BaseGeometry,
+    buildings: gpd.GeoSeries,
+    barriers: gpd.GeoSeries | None = None,
+) -> Tessellation:
+    """Cells covering ``community`` exactly, one per building plus filler cells.
+
+    Parameters
+    ----------
+    community : Polygon or MultiPolygon
+        The community boundary, in a metric CRS (metres).
+    buildings : GeoSeries
+        Footprints in the same CRS, indexed 0…n-1; parts outside the community are
+        clipped off (a building is never split between cells).
+    barriers : GeoSeries of lines, optional
+        Roads and compound outlines the cell edges should follow.
+
+    Returns
+    -------
+    Tessellation
+        Cells whose union is the community and which do not overlap (to float precision).
+
+    Raises
+    ------
+    GeometryError
+        If the community geometry is empty or invalid after repair.
+    """
+    if community.is_empty or community.area <= 0:
+        raise GeometryError("the community has an empty boundary")
+    if not community.is_valid:
+        community = shapely.make_valid(community)
+    crs = buildings.crs
+    clipped = buildings.intersection(community)
+    kept = clipped[~clipped.is_empty & (clipped.area > 0)]
+    enc = enclosures(community, barriers, crs)
+    if kept.empty:
+        cells = gpd.GeoSeries(enc.values, index=-(np.arange(len(enc)) + 1), crs=crs)
+    else:
+        tess = momepy.enclosed_tessellation(kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M)
+        cells = _polygons(tess.geometry)
+    return Tessellation(_fill_gaps(community, cells), _collapsed(cells, buildings))
+
+
+def _polygons(cells: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Keep only the polygonal part of each cell."""
+    geoms = [_polygonal(g) for g in cells.values]
+    out = gpd.GeoSeries(geoms, index=cells.index, crs=cells.crs)
+    return out[~out.is_empty]
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _collapsed(cells: gpd.GeoSeries, buildings: gpd.GeoSeries) -> dict[int, int]:
+    """Map each building that got no cell to the cell nearest its centre."""
+    missing = buildings.index.difference(cells.index[cells.index >= 0])
+    if len(missing) == 0:
+        return {}
+    tree = shapely.STRtree(cells.values)
+    nearest = tree.nearest(shapely.point_on_surface(buildings.loc[missing].values))
+    return {int(b): int(cells.index[i]) for b, i in zip(missing, nearest, strict=True)}
+
+
+def _fill_gaps(community: BaseGeometry, cells: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Attach the parts of the community no cell covers to their best neighbour."""
+    covered = shapely.union_all(cells.values)
+    gaps = shapely.get_parts(shapely.difference(community, covered))
+    gaps = [g for g in gaps if g.area > _MIN_PIECE_M2]
+    if not gaps:
+        return cells
+    geoms = cells.copy()
+    tree = shapely.STRtree(cells.values)
+    for gap in gaps:
+        near = tree.query(gap, predicate="intersects")
+        if len(near) == 0:
+            near = np.array([tree.nearest(gap)])
+        shared = shapely.length(shapely.intersection(gap.boundary, cells.values[near]))
+        owner = cells.index[near[int(np.argmax(shared))]]
+        geoms[owner] = shapely.union(geoms[owner], gap)
+    return geoms
