@@ -7,7 +7,6 @@ import numpy as np
 from gis.partition.local_search import LocalSearch
 from gis.partition.params import PartitionParams
 from gis.partition.recom import Recombiner
-from gis.partition.treepart import tree_start
 from gis.partition.search import (
     NO_HOUSEHOLDS,
     OVERSIZED,
@@ -15,9 +14,10 @@ from gis.partition.search import (
     SMALL_PART,
     Assignment,
     balance_penalty,
-    grid_count_options,
     components,
+    grid_count_options,
 )
+from gis.partition.treepart import tree_start
 from gis.partition.units import UnitGraph, Units
 
 

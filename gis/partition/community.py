@@ -18,7 +18,6 @@ from gis.partition.params import PartitionParams
 from gis.partition.units import GRID_M, build_units, compound_keys_for, unit_graph
 from gis.tessellation import tessellate
 
-
 _WELD_M = 0.05
 
 

@@ -12,7 +12,6 @@ from collections import defaultdict, deque
 
 import numpy as np
 
-from gis.partition.params import PartitionParams
 from gis.partition.search import balance_penalty
 
 _T_START, _T_END = 0.02, 1e-5  # annealing temperatures, in objective units

@@ -15,7 +15,6 @@ from collections import defaultdict
 
 import numpy as np
 
-from gis.partition.params import PartitionParams
 from gis.partition.search import balance_penalty
 from gis.partition.treepart import random_tree
 from gis.partition.units import UnitGraph
