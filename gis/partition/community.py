@@ -12,13 +12,12 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.coverage import tile
 from gis.partition.assign import assign_units
 from gis.partition.codes import assign_sequences, grid_code, match_previous, reading_order
 from gis.partition.params import PartitionParams
-from gis.partition.units import GRID_M, build_units, compound_keys_for, unit_graph
+from gis.partition.units import build_units, compound_keys_for, unit_graph
 from gis.tessellation import tessellate
-
-_WELD_M = 0.05
 
 
 @dataclass
@@ -110,7 +109,9 @@ def partition_community(
     graph = unit_graph(units, _main_roads(item))
     assignment = assign_units(units, graph, item.boundary.area, params, rng)
     grid_of_building = assignment.labels[units.of_building]
-    grids = _grid_frame(units.regions, assignment.labels, households, grid_of_building)
+    grids = _grid_frame(
+        units.regions, assignment.labels, households, grid_of_building, item.boundary
+    )
     grids["flag"] = [",".join(assignment.flags.get(g, [])) for g in grids.index]
     seqs = _sequences(item, grids, buildings, grid_of_building)
     grids["seq"] = seqs
@@ -123,29 +124,21 @@ def partition_community(
     return CommunityPartition(item.code, grids, by_building, time.perf_counter() - start)
 
 
-def _grid_frame(regions, labels, households, grid_of_building) -> gpd.GeoDataFrame:  # noqa: ANN001
-    frame = gpd.GeoDataFrame({"grid": labels}, geometry=regions.values, crs=regions.crs)
-    grids = frame.dissolve(by="grid", grid_size=GRID_M)
-    k = len(grids)
-    grids["households"] = np.bincount(grid_of_building, weights=households, minlength=k).astype(int)
-    grids["buildings"] = np.bincount(grid_of_building, minlength=k)
-    grids.geometry = [_one_piece(g) for g in shapely.make_valid(grids.geometry.values)]
+def _grid_frame(regions, labels, households, grid_of_building, boundary) -> gpd.GeoDataFrame:  # noqa: ANN001
+    polygons = tile(regions.values, labels, boundary)
+    k = int(labels.max()) + 1
+    grids = gpd.GeoDataFrame(
+        {
+            "households": np.bincount(grid_of_building, weights=households, minlength=k).astype(
+                int
+            ),
+            "buildings": np.bincount(grid_of_building, minlength=k),
+        },
+        geometry=[polygons.get(g, shapely.Polygon()) for g in range(k)],
+        crs=regions.crs,
+    )
     grids["area_m2"] = grids.geometry.area
     return grids
-
-
-def _one_piece(geom: BaseGeometry) -> BaseGeometry:
-    """Weld pieces of a grid that adjacent units leave a hair apart (< 5 cm) or at a point.
-
-    Units are adjacent in the graph when their regions share at least half a metre of
-    boundary to within a centimetre; float noise along road centre lines can still leave
-    the union in pieces. A 5 cm closing joins them without moving any other edge.
-    """
-    if geom.geom_type != "MultiPolygon":
-        return geom
-    closed = geom.buffer(_WELD_M, join_style="mitre").buffer(-_WELD_M, join_style="mitre")
-    welded = shapely.union(geom, closed)
-    return welded if welded.geom_type == "Polygon" else geom
 
 
 def _sequences(item, grids, buildings, grid_of_building) -> np.ndarray:  # noqa: ANN001
