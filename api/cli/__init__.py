@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import db, demo, importing, serve
+from api.cli import db, demo, importing, partition, serve
 
 app = typer.Typer(
     name="wangge",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("import")(importing.import_layer)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("partition")(partition.partition)
 app.add_typer(db.app, name="db")
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -95,6 +96,7 @@ class GridPartitioner:
         roads: gpd.GeoDataFrame | None = None,
         previous: dict[str, dict[int, frozenset]] | None = None,
         used: dict[str, set[int]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> PartitionResult:
         """Partition every community.
 
@@ -110,6 +112,8 @@ class GridPartitioner:
         previous, used : dict, optional
             Per community code: the current grids' building keys by sequence number, and
             every sequence number ever used (for stable, never reused codes).
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each community.
 
         Returns
         -------
@@ -117,37 +121,30 @@ class GridPartitioner:
             Grids in EPSG:4326 and buildings with their grid codes.
         """
         start = time.perf_counter()
-        crs = metric_crs(communities)
-        items = list(self._inputs(communities, buildings, compounds, roads, crs, previous, used))
+        crs, items = community_inputs(
+            communities, buildings, compounds=compounds, roads=roads, previous=previous, used=used
+        )
         seeds = self.rng.integers(0, 2**31 - 1, size=len(items))
         work = [(item, self.params, int(s)) for item, s in zip(items, seeds, strict=True)]
-        if self.jobs > 1 and len(work) > 1:
-            with ProcessPoolExecutor(max_workers=min(self.jobs, len(work))) as pool:
-                parts = list(pool.map(_solve_one, work))
-        else:
-            parts = [_solve_one(w) for w in work]
+        parts = self._run(work, progress or (lambda done, total: None))
         return self._assemble(parts, buildings, crs, time.perf_counter() - start)
 
-    def _inputs(self, communities, buildings, compounds, roads, crs, previous, used):  # noqa: ANN001, ANN202
-        comm = communities.to_crs(crs)
-        bld = buildings.to_crs(crs)
-        owner = _owner(comm, bld)
-        cmp = compounds.to_crs(crs) if compounds is not None and not compounds.empty else None
-        rds = roads.to_crs(crs) if roads is not None and not roads.empty else None
-        for pos in range(len(comm)):
-            row = comm.iloc[pos]
-            code = str(row["code"])
-            boundary = row.geometry
-            near = boundary.buffer(1.0)
-            yield CommunityInput(
-                code=code,
-                boundary=boundary,
-                buildings=bld[owner == pos],
-                compounds=None if cmp is None else cmp[cmp.intersects(boundary)],
-                roads=None if rds is None else rds[rds.intersects(near)],
-                previous=(previous or {}).get(code),
-                used=frozenset((used or {}).get(code, ())),
-            )
+    def _run(self, work: list, progress: Callable[[int, int], None]) -> list[CommunityPartition]:
+        """Solve every community, in worker processes when asked; results in input order."""
+        total = len(work)
+        if self.jobs <= 1 or total <= 1:
+            parts = []
+            for item in work:
+                parts.append(_solve_one(item))
+                progress(len(parts), total)
+            return parts
+        results: dict[int, CommunityPartition] = {}
+        with ProcessPoolExecutor(max_workers=min(self.jobs, total)) as pool:
+            futures = {pool.submit(_solve_one, item): pos for pos, item in enumerate(work)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                progress(len(results), total)
+        return [results[pos] for pos in range(total)]
 
     def _assemble(self, parts, buildings, crs, total) -> PartitionResult:  # noqa: ANN001
         grids = pd.concat([p.grids for p in parts], ignore_index=True) if parts else None
@@ -161,6 +158,51 @@ class GridPartitioner:
         seconds = {p.code: p.seconds for p in parts}
         seconds["total"] = total
         return PartitionResult(grids.to_crs(4326), out, seconds, crs)
+
+
+def community_inputs(
+    communities: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    compounds: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    previous: dict[str, dict[int, frozenset]] | None = None,
+    used: dict[str, set[int]] | None = None,
+    crs: pyproj.CRS | None = None,
+) -> tuple[pyproj.CRS, list[CommunityInput]]:
+    """Split the layers by community, in one metric CRS.
+
+    A building belongs to the community holding a point on its surface; compounds and
+    roads go to every community they touch.
+
+    Returns
+    -------
+    crs, list of CommunityInput
+        The metric CRS (the data's UTM zone unless given) and one input per community.
+    """
+    crs = crs or metric_crs(communities)
+    comm = communities.to_crs(crs)
+    bld = buildings.to_crs(crs)
+    owner = _owner(comm, bld)
+    cmp = compounds.to_crs(crs) if compounds is not None and not compounds.empty else None
+    rds = roads.to_crs(crs) if roads is not None and not roads.empty else None
+    items = []
+    for pos in range(len(comm)):
+        row = comm.iloc[pos]
+        code = str(row["code"])
+        boundary = row.geometry
+        items.append(
+            CommunityInput(
+                code=code,
+                boundary=boundary,
+                buildings=bld[owner == pos],
+                compounds=None if cmp is None else cmp[cmp.intersects(boundary)],
+                roads=None if rds is None else rds[rds.intersects(boundary.buffer(1.0))],
+                previous=(previous or {}).get(code),
+                used=frozenset((used or {}).get(code, ())),
+            )
+        )
+    return crs, items
 
 
 def _owner(communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> np.ndarray:
