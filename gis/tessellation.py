@@ -68,7 +68,8 @@ def enclosures(community: BaseGeometry, barriers: gpd.GeoSeries | None, crs) -> 
     if near.empty:
         return limit
     enc = momepy.enclosures(near.reset_index(drop=True), limit=limit)
-    return enc.geometry[~enc.geometry.is_empty].reset_index(drop=True)
+    keep = ~enc.geometry.is_empty & (enc.geometry.area > _MIN_PIECE_M2)
+    return enc.geometry[keep].reset_index(drop=True)
 
 
 def tessellate(
@@ -98,16 +99,18 @@ def tessellate(
     GeometryError
         If the community geometry is empty or invalid after repair.
     """
-    if community.is_empty or community.area <= 0:
-        raise GeometryError("the community has an empty boundary")
     if not community.is_valid:
-        community = shapely.make_valid(community)
+        community = polygonal(shapely.make_valid(community))
+    if community.is_empty or community.area <= 0:
+        raise GeometryError(
+            "the community has an empty boundary", fix="check the community polygon"
+        )
     crs = buildings.crs
     clipped = buildings.intersection(community)
     kept = clipped[~clipped.is_empty & (clipped.area > 0)]
     enc = enclosures(community, barriers, crs)
     if kept.empty:
-        cells = gpd.GeoSeries(enc.values, index=-(np.arange(len(enc)) + 1), crs=crs)
+        cells = _polygons(gpd.GeoSeries(enc.values, index=-(np.arange(len(enc)) + 1), crs=crs))
     else:
         tess = momepy.enclosed_tessellation(kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M)
         cells = _polygons(tess.geometry)
@@ -116,12 +119,13 @@ def tessellate(
 
 def _polygons(cells: gpd.GeoSeries) -> gpd.GeoSeries:
     """Keep only the polygonal part of each cell."""
-    geoms = [_polygonal(g) for g in cells.values]
+    geoms = [polygonal(g) for g in cells.values]
     out = gpd.GeoSeries(geoms, index=cells.index, crs=cells.crs)
-    return out[~out.is_empty]
+    return out[~out.is_empty & (out.area > _MIN_PIECE_M2)]
 
 
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygonal part of ``geom`` (lines and points left by an overlay dropped)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]

@@ -134,11 +134,18 @@ def _grid_frame(regions, labels, households, grid_of_building, boundary) -> gpd.
             ),
             "buildings": np.bincount(grid_of_building, minlength=k),
         },
-        geometry=[polygons.get(g, shapely.Polygon()) for g in range(k)],
+        geometry=[polygons.get(g) or _fallback(regions, labels, g, boundary) for g in range(k)],
         crs=regions.crs,
     )
+    grids.geometry = shapely.make_valid(grids.geometry.values)
     grids["area_m2"] = grids.geometry.area
     return grids
+
+
+def _fallback(regions, labels, g, boundary) -> BaseGeometry:  # noqa: ANN001
+    """A grid the noded faces missed (degenerate regions): its regions, clipped."""
+    own = shapely.union_all(regions.values[labels == g])
+    return shapely.make_valid(shapely.intersection(own, boundary))
 
 
 def _sequences(item, grids, buildings, grid_of_building) -> np.ndarray:  # noqa: ANN001

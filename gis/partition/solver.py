@@ -23,11 +23,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
+from shapely import make_valid
 
 from gis.crs import metric_crs
 from gis.errors import InputError
 from gis.partition.community import CommunityInput, CommunityPartition, partition_community
 from gis.partition.params import PartitionParams
+from gis.tessellation import polygonal
 
 GRID_COLUMNS = [
     "grid_code", "community_code", "seq", "households", "buildings", "area_m2", "flag",
@@ -157,7 +160,12 @@ class GridPartitioner:
             out.loc[p.building_grid.index, "grid_code"] = p.building_grid.to_numpy()
         seconds = {p.code: p.seconds for p in parts}
         seconds["total"] = total
-        return PartitionResult(grids.to_crs(4326), out, seconds, crs)
+        grids = grids.to_crs(4326)
+        # reprojection can turn a pinch point (two pieces touching) into a hair crossing
+        invalid = ~grids.is_valid
+        if invalid.any():
+            grids.loc[invalid, "geometry"] = shapely.make_valid(grids.geometry[invalid].values)
+        return PartitionResult(grids, out, seconds, crs)
 
 
 def community_inputs(
@@ -183,14 +191,14 @@ def community_inputs(
     crs = crs or metric_crs(communities)
     comm = communities.to_crs(crs)
     bld = buildings.to_crs(crs)
-    owner = _owner(comm, bld)
+    owner = community_of_buildings(comm, bld)
     cmp = compounds.to_crs(crs) if compounds is not None and not compounds.empty else None
     rds = roads.to_crs(crs) if roads is not None and not roads.empty else None
     items = []
     for pos in range(len(comm)):
         row = comm.iloc[pos]
         code = str(row["code"])
-        boundary = row.geometry
+        boundary = row.geometry if row.geometry.is_valid else polygonal(make_valid(row.geometry))
         items.append(
             CommunityInput(
                 code=code,
@@ -205,8 +213,13 @@ def community_inputs(
     return crs, items
 
 
-def _owner(communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> np.ndarray:
-    """Position of the community holding each building (by a point on its surface), or -1."""
+def community_of_buildings(
+    communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> np.ndarray:
+    """Position of the community holding each building (by a point on its surface), or -1.
+
+    Both frames in the same CRS.
+    """
     if "code" not in communities:
         raise InputError("communities need a 'code' column (12-digit community code)")
     points = gpd.GeoDataFrame(geometry=buildings.geometry.representative_point(), crs=buildings.crs)
