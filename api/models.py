@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -20,9 +21,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 SRID = 4326
 
@@ -151,6 +153,92 @@ import_log = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+#: Plan statuses: a draft is checked and published; publishing a later plan of the same
+#: communities supersedes it.
+PLAN_STATUSES = ("draft", "published", "superseded")
+
+grid_plan = Table(
+    "grid_plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("params", JSONB, nullable=False),
+    Column("metrics", JSONB),
+    Column("community_codes", ARRAY(Text), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Column("effective_from", Date),
+    Column("effective_to", Date),
+    Column("note", Text),
+    CheckConstraint("status IN ('draft', 'published', 'superseded')", name="grid_plan_status_known"),
+    CheckConstraint(
+        "status = 'draft' OR (published_at IS NOT NULL AND effective_from IS NOT NULL)",
+        name="grid_plan_published_dated",
+    ),
+    CheckConstraint(
+        "effective_to IS NULL OR effective_to >= effective_from", name="grid_plan_dates_ordered"
+    ),
+)
+
+grid = Table(
+    "grid",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("grid_plan.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(15), nullable=False),
+    Column("community_code", String(12), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("kind", Text, nullable=False, server_default="basic"),
+    Column("households", Integer, nullable=False),
+    Column("buildings", Integer, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("flags", Text),
+    Column("exception_reason", Text),
+    Column("geometry", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False),
+    UniqueConstraint("plan_id", "code", name="grid_plan_code_unique"),
+    CheckConstraint("code ~ '^[0-9]{15}$'", name="grid_code_format"),
+    CheckConstraint("seq BETWEEN 1 AND 999", name="grid_seq_range"),
+    CheckConstraint("code = community_code || lpad(seq::text, 3, '0')", name="grid_code_parts"),
+    CheckConstraint("kind IN ('basic', 'dedicated')", name="grid_kind_known"),
+    CheckConstraint("households >= 0 AND buildings >= 0", name="grid_counts_nonnegative"),
+)
+
+grid_assignment = Table(
+    "grid_assignment",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("grid_plan.id", ondelete="CASCADE"), primary_key=True),
+    Column("building_id", Integer, ForeignKey("building.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+)
+
+#: Every grid code ever issued. Codes are never reused: a withdrawn code keeps its row,
+#: with the date it ended and why.
+grid_code_registry = Table(
+    "grid_code_registry",
+    metadata,
+    Column("code", String(15), primary_key=True),
+    Column("community_code", String(12), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("first_plan_id", Integer, ForeignKey("grid_plan.id"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("reason", Text),
+    CheckConstraint("code ~ '^[0-9]{15}$'", name="grid_code_registry_format"),
+    CheckConstraint(
+        "code = community_code || lpad(seq::text, 3, '0')", name="grid_code_registry_parts"
+    ),
+    CheckConstraint("status IN ('active', 'withdrawn')", name="grid_code_registry_status_known"),
+    CheckConstraint(
+        "(status = 'active' AND valid_to IS NULL) "
+        "OR (status = 'withdrawn' AND valid_to IS NOT NULL)",
+        name="grid_code_registry_withdrawn_dated",
+    ),
+)
+
 #: The importable layers and their tables, in the order a full load should run.
 LAYER_TABLES: dict[str, Table] = {
     "streets": street,
@@ -167,4 +255,5 @@ GEOMETRY_COLUMN: dict[str, str] = {
     "compound": "outline",
     "building": "footprint",
     "facility": "location",
+    "grid": "geometry",
 }

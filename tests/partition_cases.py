@@ -112,7 +112,7 @@ def crossing_boundary() -> dict:
 
 
 def compounds_at_band_edge() -> dict:
-    """A compound of exactly 345 households (the band's top: kept whole), one of 360, loose walk-ups."""
+    """Compound A of exactly 345 households (the band top: kept whole), B of 360, loose walk-ups."""
     boxes, hh, comp = [], [], []
     for i in range(15):  # compound A: 15 × 23 = 345
         x, y = X0 + 10 + 25 * (i % 5), Y0 + 10 + 30 * (i // 5)
