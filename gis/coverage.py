@@ -14,8 +14,17 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+_STRAY_M2 = 10.0  # detached pieces below this are slivers, not land
+_SPECK_M2 = 1e-6
+_TOUCH_M = 0.01  # a gap face this close to a region borders it
 
-def tile(regions: np.ndarray, groups: np.ndarray, area: BaseGeometry) -> dict[int, BaseGeometry]:
+
+def tile(
+    regions: np.ndarray,
+    groups: np.ndarray,
+    area: BaseGeometry,
+    loose: np.ndarray | None = None,
+) -> dict[int, BaseGeometry]:
     """Union ``regions`` by ``groups`` into polygons that tile ``area`` exactly.
 
     Parameters
@@ -26,6 +35,9 @@ def tile(regions: np.ndarray, groups: np.ndarray, area: BaseGeometry) -> dict[in
         Group of each region.
     area : Polygon or MultiPolygon
         The area to tile.
+    loose : ndarray of bool, optional
+        Regions that may change group when they end up cut off from the rest of theirs
+        (land without buildings); slivers always may.
 
     Returns
     -------
@@ -34,7 +46,8 @@ def tile(regions: np.ndarray, groups: np.ndarray, area: BaseGeometry) -> dict[in
         contains its interior point, or the nearest one.
     """
     keep = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
-    regions, groups = regions[keep], groups[keep]
+    loose = np.zeros(len(regions), dtype=bool) if loose is None else np.asarray(loose)
+    regions, groups, loose = regions[keep], groups[keep], loose[keep]
     lines = [shapely.boundary(area), *shapely.boundary(regions)]
     noded = shapely.union_all(lines)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -45,11 +58,69 @@ def tile(regions: np.ndarray, groups: np.ndarray, area: BaseGeometry) -> dict[in
     owner = np.full(len(faces), -1)
     hit_point, hit_region = tree.query(points, predicate="within")
     owner[hit_point[::-1]] = hit_region[::-1]
-    missing = owner < 0
-    if missing.any():
-        owner[missing] = tree.nearest(points[missing])
-    out = {}
-    face_group = groups[owner]
-    for g in np.unique(face_group):
-        out[int(g)] = shapely.coverage_union_all(faces[face_group == g])
+    missing = np.flatnonzero(owner < 0)
+    if len(missing):
+        owner[missing] = _bordering(faces[missing], regions, tree)
+    face_group = _sweep_strays(faces, groups[owner], loose[owner])
+    return {
+        int(g): _drop_specks(shapely.coverage_union_all(faces[face_group == g]))
+        for g in np.unique(face_group)
+    }
+
+
+def _bordering(gaps: np.ndarray, regions: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
+    """For faces inside no region (gaps), the region sharing the most boundary with each.
+
+    A hairline gap between two regions of the same grid must go to that grid, or it
+    would cut the grid in two; the longest shared boundary decides, the nearest region
+    when none touches.
+    """
+    out = tree.nearest(gaps)
+    near_gap, near_region = tree.query(gaps, predicate="dwithin", distance=_TOUCH_M)
+    if len(near_gap) == 0:
+        return out
+    shared = shapely.length(
+        shapely.intersection(
+            shapely.boundary(gaps[near_gap]),
+            shapely.buffer(shapely.boundary(regions[near_region]), _TOUCH_M),
+        )
+    )
+    best = np.full(len(gaps), -1.0)
+    for g, r, length in zip(near_gap, near_region, shared, strict=True):
+        if length > best[g]:
+            best[g], out[g] = length, r
     return out
+
+
+def _drop_specks(geom: BaseGeometry) -> BaseGeometry:
+    """Remove zero-area parts a polygonisation can leave."""
+    parts = [p for p in shapely.get_parts(geom) if p.area > _SPECK_M2]
+    if len(parts) == len(shapely.get_parts(geom)):
+        return geom
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _sweep_strays(faces: np.ndarray, group: np.ndarray, loose: np.ndarray) -> np.ndarray:
+    """Give pieces cut off from the rest of their group to the group they touch most.
+
+    A piece moves when it is a sliver (under ``_STRAY_M2``: hairline faces that a
+    point-in-region test put on the wrong side) or when all its faces are loose (land
+    without buildings). Other detached pieces stay, for the metrics to report.
+    """
+    group = group.copy()
+    tree = shapely.STRtree(faces)
+    for g in np.unique(group):
+        idx = np.flatnonzero(group == g)
+        union = shapely.coverage_union_all(faces[idx])
+        pieces = sorted(shapely.get_parts(union), key=lambda p: -p.area)
+        for piece in pieces[1:]:
+            inside = idx[shapely.intersects(shapely.point_on_surface(faces[idx]), piece)]
+            if piece.area >= _STRAY_M2 and not loose[inside].all():
+                continue
+            near = tree.query(piece, predicate="intersects")
+            near = near[group[near] != g]
+            if len(near) == 0 or len(inside) == 0:
+                continue
+            shared = shapely.length(shapely.intersection(piece.boundary, faces[near]))
+            group[inside] = group[near[int(np.argmax(shared))]]
+    return group

@@ -67,7 +67,7 @@ def enclosures(community: BaseGeometry, barriers: gpd.GeoSeries | None, crs) -> 
     near = barriers[barriers.intersects(community)]
     if near.empty:
         return limit
-    enc = momepy.enclosures(near.reset_index(drop=True), limit=limit)
+    enc = momepy.enclosures(near.reset_index(drop=True), limit=limit, clip=True)
     keep = ~enc.geometry.is_empty & (enc.geometry.area > _MIN_PIECE_M2)
     return enc.geometry[keep].reset_index(drop=True)
 
@@ -106,8 +106,8 @@ def tessellate(
             "the community has an empty boundary", fix="check the community polygon"
         )
     crs = buildings.crs
-    clipped = buildings.intersection(community)
-    kept = clipped[~clipped.is_empty & (clipped.area > 0)]
+    clipped = _without_overlaps(buildings.intersection(community))
+    kept = clipped[~clipped.is_empty & (clipped.area > _MIN_PIECE_M2)]
     enc = enclosures(community, barriers, crs)
     if kept.empty:
         cells = _polygons(gpd.GeoSeries(enc.values, index=-(np.arange(len(enc)) + 1), crs=crs))
@@ -115,6 +115,27 @@ def tessellate(
         tess = momepy.enclosed_tessellation(kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M)
         cells = _polygons(tess.geometry)
     return Tessellation(_fill_gaps(community, cells), _collapsed(cells, buildings))
+
+
+def _without_overlaps(footprints: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Cut overlapping footprints apart: a later one loses what earlier ones cover.
+
+    Overlapping input (duplicates, a building part mapped over its building) would give
+    overlapping cells. A footprint covered entirely by another ends up empty; that
+    building then shares the other's cell (see ``shares_cell``).
+    """
+    geoms = footprints.values.copy()
+    tree = shapely.STRtree(geoms)
+    over_a, over_b = tree.query(geoms, predicate="overlaps")
+    pairs = {(int(a), int(b)) for a, b in zip(over_a, over_b, strict=True) if a > b}
+    in_a, in_b = tree.query(geoms, predicate="within")
+    within = set(zip(in_a.tolist(), in_b.tolist(), strict=True))
+    for a, b in within:
+        if a != b and (a > b or (b, a) not in within):
+            pairs.add((a, b))
+    for later, earlier in sorted(pairs):
+        geoms[later] = polygonal(shapely.difference(geoms[later], geoms[earlier]))
+    return gpd.GeoSeries(geoms, index=footprints.index, crs=footprints.crs)
 
 
 def _polygons(cells: gpd.GeoSeries) -> gpd.GeoSeries:

@@ -110,8 +110,9 @@ def partition_community(
     assignment = assign_units(units, graph, item.boundary.area, params, rng)
     grid_of_building = assignment.labels[units.of_building]
     grids = _grid_frame(
-        units.regions, assignment.labels, households, grid_of_building, item.boundary
-    )
+        units.regions, assignment.labels, households, grid_of_building, item.boundary,
+        units.households == 0,
+    )  # fmt: skip
     grids["flag"] = [",".join(assignment.flags.get(g, [])) for g in grids.index]
     seqs = _sequences(item, grids, buildings, grid_of_building)
     grids["seq"] = seqs
@@ -124,8 +125,8 @@ def partition_community(
     return CommunityPartition(item.code, grids, by_building, time.perf_counter() - start)
 
 
-def _grid_frame(regions, labels, households, grid_of_building, boundary) -> gpd.GeoDataFrame:  # noqa: ANN001
-    polygons = tile(regions.values, labels, boundary)
+def _grid_frame(regions, labels, households, grid_of_building, boundary, loose) -> gpd.GeoDataFrame:  # noqa: ANN001
+    polygons = tile(regions.values, labels, boundary, loose)
     k = int(labels.max()) + 1
     grids = gpd.GeoDataFrame(
         {

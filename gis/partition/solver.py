@@ -164,7 +164,8 @@ class GridPartitioner:
         # reprojection can turn a pinch point (two pieces touching) into a hair crossing
         invalid = ~grids.is_valid
         if invalid.any():
-            grids.loc[invalid, "geometry"] = shapely.make_valid(grids.geometry[invalid].values)
+            fixed = [main_parts(g) for g in shapely.make_valid(grids.geometry[invalid].values)]
+            grids.loc[invalid, "geometry"] = fixed
         return PartitionResult(grids, out, seconds, crs)
 
 
@@ -211,6 +212,14 @@ def community_inputs(
             )
         )
     return crs, items
+
+
+def main_parts(geom: shapely.Geometry, share: float = 1e-6) -> shapely.Geometry:
+    """Drop the polygon parts smaller than ``share`` of the whole (specks a repair leaves)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    total = sum(p.area for p in parts)
+    big = [p for p in parts if p.area >= share * total]
+    return big[0] if len(big) == 1 else shapely.MultiPolygon(big)
 
 
 def community_of_buildings(

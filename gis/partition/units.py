@@ -176,7 +176,36 @@ def _assemble(index, of_building, households, keys, whole, tess) -> Units:  # no
         .dissolve(by="unit", grid_size=GRID_M)
         .geometry.reindex(range(m))
     )
-    return Units(regions, hh, kind, compound, of_building)
+    return _split_pieces(Units(regions, hh, kind, compound, of_building))
+
+
+def _split_pieces(units: Units) -> Units:
+    """Make every unit region one piece: extra pieces become filler units of their own.
+
+    A building's cell can come in two pieces (a footprint straddling a road lies in two
+    enclosures); the unit keeps its largest piece, so that a grid made of whole units is
+    one piece on the ground.
+    """
+    extra_geoms, extra_from = [], []
+    geoms = units.regions.values.copy()
+    for u, geom in enumerate(geoms):
+        if geom is None or geom.geom_type != "MultiPolygon":
+            continue
+        parts = sorted(shapely.get_parts(geom), key=lambda p: -p.area)
+        geoms[u] = parts[0]
+        extra_geoms += parts[1:]
+        extra_from += [u] * (len(parts) - 1)
+    if not extra_geoms:
+        return units
+    n = len(extra_geoms)
+    regions = gpd.GeoSeries(list(geoms) + extra_geoms, crs=units.regions.crs)
+    return Units(
+        regions,
+        np.concatenate([units.households, np.zeros(n, dtype=int)]),
+        np.concatenate([units.kind, np.array([FILLER] * n, dtype=object)]),
+        np.concatenate([units.compound, np.array([None] * n, dtype=object)]),
+        units.of_building,
+    )
 
 
 def unit_graph(units: Units, main_roads: gpd.GeoSeries | None = None) -> UnitGraph:
