@@ -17,6 +17,8 @@ from shapely.geometry.base import BaseGeometry
 _STRAY_M2 = 10.0  # detached pieces below this are slivers, not land
 _SPECK_M2 = 1e-6
 _TOUCH_M = 0.01  # a gap face this close to a region borders it
+_BRIDGE_M = 0.05  # pieces of a grid this close are one piece parted by slivers
+_SWEEPS = 3
 
 
 def tile(
@@ -109,18 +111,42 @@ def _sweep_strays(faces: np.ndarray, group: np.ndarray, loose: np.ndarray) -> np
     """
     group = group.copy()
     tree = shapely.STRtree(faces)
-    for g in np.unique(group):
-        idx = np.flatnonzero(group == g)
-        union = shapely.coverage_union_all(faces[idx])
-        pieces = sorted(shapely.get_parts(union), key=lambda p: -p.area)
-        for piece in pieces[1:]:
-            inside = idx[shapely.intersects(shapely.point_on_surface(faces[idx]), piece)]
-            if piece.area >= _STRAY_M2 and not loose[inside].all():
-                continue
+    areas = shapely.area(faces)
+    for _ in range(_SWEEPS):
+        moved = 0
+        for g in np.unique(group):
+            moved += _sweep_group(g, faces, group, loose, areas, tree)
+        if not moved:
+            break
+    return group
+
+
+def _sweep_group(g, faces, group, loose, areas, tree) -> int:  # noqa: ANN001
+    """Reconnect or hand over the detached pieces of group ``g``; return faces moved."""
+    idx = np.flatnonzero(group == g)
+    pieces = sorted(
+        shapely.get_parts(shapely.coverage_union_all(faces[idx])), key=lambda p: -p.area
+    )
+    moved = 0
+    for piece in pieces[1:]:
+        inside = idx[shapely.intersects(shapely.point_on_surface(faces[idx]), piece)]
+        if len(inside) == 0:
+            continue
+        if piece.area < _STRAY_M2 or loose[inside].all():
             near = tree.query(piece, predicate="intersects")
             near = near[group[near] != g]
-            if len(near) == 0 or len(inside) == 0:
-                continue
-            shared = shapely.length(shapely.intersection(piece.boundary, faces[near]))
-            group[inside] = group[near[int(np.argmax(shared))]]
-    return group
+            if len(near):
+                shared = shapely.length(shapely.intersection(piece.boundary, faces[near]))
+                group[inside] = group[near[int(np.argmax(shared))]]
+                moved += len(inside)
+            continue
+        # a piece with buildings a hair from the rest: take the slivers that part them
+        rest = shapely.union_all([p for p in pieces if p is not piece])
+        if piece.distance(rest) > _BRIDGE_M:
+            continue
+        zone = shapely.intersection(piece.buffer(_BRIDGE_M), rest.buffer(_BRIDGE_M))
+        hair = tree.query(zone, predicate="intersects")
+        hair = hair[(group[hair] != g) & (areas[hair] < _STRAY_M2)]
+        group[hair] = g
+        moved += len(hair)
+    return moved

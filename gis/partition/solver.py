@@ -214,7 +214,7 @@ def community_inputs(
     return crs, items
 
 
-def main_parts(geom: shapely.Geometry, share: float = 1e-6) -> shapely.Geometry:
+def main_parts(geom: shapely.Geometry, share: float = 1e-4) -> shapely.Geometry:
     """Drop the polygon parts smaller than ``share`` of the whole (specks a repair leaves)."""
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     total = sum(p.area for p in parts)
