@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api.database import connect
 from api.errors import install_error_handlers
-from api.routers import health, home
+from api.routers import health, home, plans
 from api.settings import Settings
 
 
@@ -46,4 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(home.router)
+    app.include_router(plans.router)
     return app

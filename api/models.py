@@ -171,7 +171,9 @@ grid_plan = Table(
     Column("effective_from", Date),
     Column("effective_to", Date),
     Column("note", Text),
-    CheckConstraint("status IN ('draft', 'published', 'superseded')", name="grid_plan_status_known"),
+    CheckConstraint(
+        "status IN ('draft', 'published', 'superseded')", name="grid_plan_status_known"
+    ),
     CheckConstraint(
         "status = 'draft' OR (published_at IS NOT NULL AND effective_from IS NOT NULL)",
         name="grid_plan_published_dated",

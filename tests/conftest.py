@@ -22,7 +22,10 @@ from api.database import make_engine, migrate
 from api.embedded import EmbeddedCluster
 from api.settings import DatabaseSettings, Settings
 
-DATA_TABLES = ("import_log", "facility", "building", "compound", "community", "street")
+DATA_TABLES = (
+    "grid_code_registry", "grid_assignment", "grid", "grid_plan",
+    "import_log", "facility", "building", "compound", "community", "street",
+)  # fmt: skip
 _ENFORCED = ("db", "browser")
 _skipped_enforced: list[str] = []
 

@@ -1,10 +1,10 @@
-"""The ``wangge`` command line: import, serve, db, demo."""
+"""The ``wangge`` command line: import, partition, plan, serve, db, demo."""
 
 from __future__ import annotations
 
 import typer
 
-from api.cli import db, demo, importing, partition, serve
+from api.cli import db, demo, importing, partition, plan, serve
 
 app = typer.Typer(
     name="wangge",
@@ -16,6 +16,7 @@ app.command("import")(importing.import_layer)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("partition")(partition.partition)
+app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 
 

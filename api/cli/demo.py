@@ -1,4 +1,4 @@
-"""``wangge demo``: load the Nanjing sample into the database and serve it."""
+"""``wangge demo``: load the Nanjing sample, partition and publish its grids, serve it."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from pathlib import Path
 
 import typer
 
-from api.cli.common import console, friendly_errors
+from api import plans
+from api.cli.common import console, friendly_errors, open_engine
 from api.cli.importing import import_file
+from api.cli.partition import progress_bar
 from api.cli.serve import run
 from api.settings import ServerSettings, Settings
 from gis.errors import InputError
+from gis.roads import read_roads
 
 #: Sample layers in load order (communities before what they contain).
 SAMPLE_LAYERS = ("streets", "communities", "compounds", "buildings", "facilities")
+#: Why the demo accepts its grids outside the household band (a real office says why).
+DEMO_EXCEPTION = "示例数据：按自动划分结果接受 (sample data, accepted as drawn)"
 
 
 def sample_dir() -> Path:
@@ -33,16 +38,47 @@ def load_sample(settings: Settings, folder: Path) -> None:
             import_file(settings, layer, file)
 
 
+def publish_sample_grids(settings: Settings, folder: Path) -> dict:
+    """Partition every stored community (along the sample's roads) and publish the grids.
+
+    Grids outside the household band are accepted with :data:`DEMO_EXCEPTION`.
+    """
+    roads_file = folder / "roads.gpkg"
+    roads = read_roads(roads_file)[0] if roads_file.exists() else None
+    engine = open_engine(settings)
+    try:
+        with progress_bar() as progress:
+            draft = plans.create_draft(
+                engine, roads=roads, roads_source=roads_file.name if roads is not None else None,
+                name="示例网格划分 (demo)", jobs=0, progress=progress,
+            )  # fmt: skip
+        excused = dict.fromkeys(plans.band_exceptions(engine, draft["id"]), DEMO_EXCEPTION)
+        plan = plans.publish(engine, draft["id"], exceptions=excused)
+    finally:
+        engine.dispose()
+    console.print(
+        f"published plan {plan['id']}: {plan['grids']} grids in "
+        f"{len(plan['community_codes'])} communities"
+        + (f" ({len(excused)} outside the band, accepted for the demo)" if excused else ""),
+        highlight=False,
+    )
+    return plan
+
+
 def demo(
     data: Path = typer.Option(None, help="Sample folder (default: data/nanjing)."),
+    partition: bool = typer.Option(True, help="Partition the sample and publish its grids."),
     serve: bool = typer.Option(True, help="Serve the app after loading."),
     host: str = typer.Option(None, help="Address to listen on."),
     port: int = typer.Option(None, help="Port to listen on."),
 ) -> None:
-    """Start the database, import the sample, and serve the app."""
+    """Start the database, import the sample, publish its grids, and serve the app."""
     settings = Settings()
+    folder = data or sample_dir()
     with friendly_errors():
-        load_sample(settings, data or sample_dir())
+        load_sample(settings, folder)
+        if partition:
+            publish_sample_grids(settings, folder)
     if serve:
         server = ServerSettings()
         console.print("[bold green]sample loaded[/]")

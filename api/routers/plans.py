@@ -1,0 +1,158 @@
+"""Grid plans: partition into a draft, publish it, read plans and their grids.
+
+``POST /plans`` partitions stored communities into a draft; ``POST /plans/{id}/publish``
+checks and publishes it; ``GET /plans``, ``GET /plans/{id}`` and
+``GET /plans/{id}/grids`` read them; ``GET /grids`` gives the grids in force on a day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.engine import Engine
+
+from api import plans
+from api.deps import get_engine
+from gis.partition import PartitionParams
+
+router = APIRouter(tags=["plans"])
+
+_COMMUNITY = re.compile(r"^[0-9]{12}$")
+
+
+class MediaType(StrEnum):
+    """Media types the plan routes answer in."""
+
+    json = "application/json"
+    geojson = "application/geo+json"
+
+
+class GeoJSONResponse(JSONResponse):
+    """A GeoJSON document (``application/geo+json``), UTF-8 without escapes."""
+
+    media_type = MediaType.geojson.value
+
+
+class PlanRequest(BaseModel):
+    """What to partition, and how."""
+
+    communities: list[str] | None = Field(
+        None, description="12-digit community codes; every stored community when omitted"
+    )
+    target: int = Field(300, gt=0, le=5000, description="households per grid")
+    tolerance: float = Field(0.15, gt=0, lt=1, description="allowed relative deviation")
+    seed: int = Field(0, ge=0, description="same data and seed, same grids")
+    name: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+    @field_validator("communities")
+    @classmethod
+    def _codes(cls, value: list[str] | None) -> list[str] | None:
+        for code in value or ():
+            if not _COMMUNITY.match(code):
+                raise ValueError(f"{code!r} is not a 12-digit community code")
+        return value
+
+
+class PublishRequest(BaseModel):
+    """When the grids take effect, and which out-of-band grids are accepted and why."""
+
+    effective_from: date | None = Field(default=None, description="default: today")
+    exceptions: dict[str, str] = Field(
+        default_factory=dict, description="grid code → reason it is accepted outside the band"
+    )
+
+
+class PlanSummary(BaseModel):
+    """A plan without its metrics."""
+
+    id: int
+    name: str
+    status: Literal["draft", "published", "superseded"]
+    params: dict
+    community_codes: list[str]
+    grids: int
+    households: int
+    created_at: datetime
+    published_at: datetime | None
+    effective_from: date | None
+    effective_to: date | None
+    note: str | None
+
+
+class PlanDetail(PlanSummary):
+    """A plan with its quality measures (``overall`` and per community)."""
+
+    metrics: dict | None
+
+
+@router.post("/plans", status_code=201, response_model=PlanDetail, summary="Partition into a draft")
+def create_plan(request: PlanRequest, engine: Engine = Depends(get_engine)) -> dict:
+    """Partition stored communities into grids and store them as a draft plan."""
+    return plans.create_draft(
+        engine,
+        communities=request.communities,
+        params=PartitionParams(target=request.target, tolerance=request.tolerance),
+        seed=request.seed,
+        name=request.name,
+        note=request.note,
+    )
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanDetail, summary="Publish a draft")
+def publish_plan(
+    plan_id: int,
+    request: Annotated[PublishRequest | None, Body()] = None,
+    engine: Engine = Depends(get_engine),
+) -> dict:
+    """Check a draft and publish it; 422 lists every failed check, 409 if not a draft."""
+    request = request or PublishRequest()
+    return plans.publish(
+        engine, plan_id, effective_from=request.effective_from, exceptions=request.exceptions
+    )
+
+
+@router.get("/plans", response_model=list[PlanSummary], summary="List plans")
+def list_plans(
+    status: Literal["draft", "published", "superseded"] | None = None,
+    engine: Engine = Depends(get_engine),
+) -> list[dict]:
+    """Every plan, newest first."""
+    return plans.list_plans(engine, status)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanDetail, summary="One plan with metrics")
+def get_plan(plan_id: int, engine: Engine = Depends(get_engine)) -> dict:
+    """A plan's summary and quality measures."""
+    return plans.get_plan(engine, plan_id)
+
+
+@router.get(
+    "/plans/{plan_id}/grids",
+    response_class=GeoJSONResponse,
+    summary="A plan's grids as GeoJSON",
+    responses={200: {"content": {MediaType.geojson.value: {}}}},
+)
+def plan_grids(plan_id: int, engine: Engine = Depends(get_engine)) -> GeoJSONResponse:
+    """The grids of a plan: code, community, households, buildings, area and flags."""
+    return GeoJSONResponse(plans.plan_grids(engine, plan_id))
+
+
+@router.get(
+    "/grids",
+    response_class=GeoJSONResponse,
+    summary="Grids in force on a day, as GeoJSON",
+    responses={200: {"content": {MediaType.geojson.value: {}}}},
+)
+def grids_in_force(
+    at: Annotated[date | None, Query(description="YYYY-MM-DD; default today")] = None,
+    engine: Engine = Depends(get_engine),
+) -> GeoJSONResponse:
+    """The published grids in force on ``at``."""
+    return GeoJSONResponse(plans.grids_in_force(engine, at or date.today()))
