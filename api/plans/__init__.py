@@ -1,0 +1,33 @@
+"""Grid plans in PostGIS: partition the stored layers into a draft, check it, publish it.
+
+A plan is one partitioner run over some communities, stored with its grids, the grid of
+every building and the run's quality measures. Publishing checks the draft (every
+building of its communities in exactly one grid; each grid one polygon; the grids tile
+their community; households in band unless flagged or excused), supersedes the plans it
+replaces and keeps the code registry: codes kept stay active, codes no longer present are
+withdrawn with a date and a reason, new codes are entered, and a withdrawn code is never
+issued again (DB11/T 2157-2023: 有效/作废).
+
+Dates: a plan is in force from ``effective_from`` up to, not including, ``effective_to``;
+a withdrawn code's ``valid_to`` is likewise the first day it is no longer valid.
+
+The geometry work is done by :mod:`gis`; this module moves frames in and out of the
+database with SQLAlchemy Core and bound values.
+"""
+
+from api.plans.drafts import create_draft
+from api.plans.layers import REASON_REPARTITION, code_history
+from api.plans.publishing import publish
+from api.plans.reading import band_exceptions, get_plan, grids_in_force, list_plans, plan_grids
+
+__all__ = [
+    "REASON_REPARTITION",
+    "band_exceptions",
+    "code_history",
+    "create_draft",
+    "get_plan",
+    "grids_in_force",
+    "list_plans",
+    "plan_grids",
+    "publish",
+]
