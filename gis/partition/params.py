@@ -31,8 +31,8 @@ class PartitionParams:
 
     target: int = 300
     tolerance: float = 0.15
-    cut_weight: float = 0.03
-    barrier_weight: float = 0.05
+    cut_weight: float = 0.06
+    barrier_weight: float = 0.2
     split_weight: float = 0.02
     max_passes: int = 60
     restarts: int = 6

@@ -19,7 +19,8 @@ from gis.partition.search import balance_penalty
 from gis.partition.treepart import random_tree
 from gis.partition.units import UnitGraph
 
-_TREES = 24  # spanning trees drawn per pair
+_TREES = 24  # spanning trees drawn per pair holding a grid out of band
+_POLISH_TREES = 6  # per pair in the final sweep for compactness
 _SHORTLIST = 12  # cuts scored fully per tree
 
 
@@ -113,7 +114,7 @@ class Recombiner:
             cuts.append(mask)
         return cuts
 
-    def recombine(self, labels: np.ndarray, a: int, b: int) -> bool:
+    def recombine(self, labels: np.ndarray, a: int, b: int, trees: int = _TREES) -> bool:
         """Try to improve grids ``a`` and ``b``; change ``labels`` in place if it helps."""
         members = np.flatnonzero((labels == a) | (labels == b))
         if len(members) < 2:
@@ -121,7 +122,7 @@ class Recombiner:
         ctx = self._pair_context(members)
         best_score = self._score(ctx, labels[members] == a)
         best_mask = None
-        for _ in range(_TREES):
+        for _ in range(trees):
             for mask in self._tree_cuts(ctx):
                 score = self._score(ctx, mask)
                 if score < best_score - 1e-12:
@@ -144,7 +145,7 @@ class Recombiner:
             if not sum(self.recombine(labels, a, b) for a, b in pairs):
                 break
         for a, b in self._pairs(labels, closed, all_pairs=True):
-            self.recombine(labels, a, b)
+            self.recombine(labels, a, b, trees=_POLISH_TREES)
         return labels
 
     def _pairs(self, labels: np.ndarray, closed: set, all_pairs: bool) -> list[tuple[int, int]]:
