@@ -80,6 +80,7 @@ def db(engine: Engine) -> Engine:
     """The engine, with every data table emptied before the test."""
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text("DELETE FROM facility_class WHERE NOT builtin"))
     return engine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import db, demo, importing, partition, plan, serve
+from api.cli import classes, db, demo, importing, partition, plan, serve
 
 app = typer.Typer(
     name="wangge",
@@ -18,6 +18,7 @@ app.command("demo")(demo.demo)
 app.command("partition")(partition.partition)
 app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
+app.add_typer(classes.app, name="classes")
 
 
 def main() -> None:

@@ -59,3 +59,19 @@ def test_unknown_layer_lists_known_ones(env, tmp_path):
     result = runner.invoke(app, ["import", "houses", str(path)], env=env)
     assert result.exit_code == 2
     assert "streets, communities, compounds, buildings, facilities" in result.output
+
+
+def test_deployment_adds_its_own_facility_class_and_imports_by_name(env, db, tmp_path):
+    added = runner.invoke(app, ["classes", "add", "0124", "高杆灯"], env=env)
+    assert added.exit_code == 0, added.output
+    path = tmp_path / "lamps.csv"
+    path.write_text("编号,类别,lon,lat\nh1,高杆灯,118.781,32.041\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "facilities", str(path), "--crs", "4326"], env=env)
+    assert result.exit_code == 0, result.output
+    with db.connect() as conn:
+        assert conn.execute(sa.text("SELECT class_code FROM facility")).scalar_one() == "0124"
+
+
+def test_duplicate_facility_class_is_refused(env):
+    result = runner.invoke(app, ["classes", "add", "0117", "路灯"], env=env)
+    assert result.exit_code == 2 and "exists already" in result.output
