@@ -145,3 +145,14 @@ def test_synthetic_district_meets_the_quality_goals(district):
 def test_tolerance_parameter_is_refused_outside_zero_one():
     with pytest.raises(ValueError, match="tolerance"):
         PartitionParams(tolerance=1.5)
+
+
+def test_zero_area_footprint_joins_the_grid_it_stands_in():
+    case = cases.block_3x3()
+    flat = case["buildings"].iloc[:1].copy()
+    flat["geometry"] = flat.geometry.boundary  # a footprint with no area at all
+    flat["source_id"] = flat["key"] = "flat"
+    case["buildings"] = pd.concat([case["buildings"], flat], ignore_index=True)
+    result = _solve(case)
+    assert result.buildings.grid_code.iloc[-1] == result.buildings.grid_code.iloc[0]
+    assert_valid_partition(result, case["communities"])
