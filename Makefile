@@ -24,6 +24,7 @@ lint: venv
 	$(BIN)/mypy
 
 bench: system venv
+	$(BIN)/pip install -q -e '.[all,bench]'
 	$(BIN)/python bench/run.py
 
 # System packages: PostgreSQL with the PostGIS of its own version, GDAL tools, CJK fonts.

@@ -117,6 +117,25 @@ def tessellate(
     return Tessellation(_fill_gaps(community, cells), _collapsed(cells, buildings))
 
 
+def _fillers_yield(cells: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Cut filler cells (index < 0) back where they overlap building cells.
+
+    momepy can return a building-free enclosure lying over cells of its neighbours; the
+    buildings' cells win, and what is left of the filler stays if it has any area.
+    """
+    filler = cells.index < 0
+    if not filler.any() or filler.all():
+        return cells
+    tree = shapely.STRtree(cells.values[~filler])
+    out = cells.copy()
+    for pos in np.flatnonzero(filler):
+        hits = tree.query(cells.values[pos], predicate="intersects")
+        if len(hits):
+            under = shapely.union_all(cells.values[~filler][hits])
+            out.iloc[pos] = polygonal(shapely.difference(cells.values[pos], under))
+    return out[~out.is_empty & (out.area > _MIN_PIECE_M2)]
+
+
 def _without_overlaps(footprints: gpd.GeoSeries) -> gpd.GeoSeries:
     """Cut overlapping footprints apart: a later one loses what earlier ones cover.
 

@@ -32,6 +32,7 @@ from gis.partition.community import CommunityInput, CommunityPartition, partitio
 from gis.partition.params import PartitionParams
 from gis.tessellation import polygonal
 
+_SNAP_DEG = 1e-9
 GRID_COLUMNS = [
     "grid_code", "community_code", "seq", "households", "buildings", "area_m2", "flag",
 ]  # fmt: skip
@@ -161,11 +162,10 @@ class GridPartitioner:
         seconds = {p.code: p.seconds for p in parts}
         seconds["total"] = total
         grids = grids.to_crs(4326)
-        # reprojection can turn a pinch point (two pieces touching) into a hair crossing
-        invalid = ~grids.is_valid
-        if invalid.any():
-            fixed = [main_parts(g) for g in shapely.make_valid(grids.geometry[invalid].values)]
-            grids.loc[invalid, "geometry"] = fixed
+        # Reprojection can turn a pinch point (two pieces of a grid touching) into a hair
+        # crossing. Snap-rounding to 1e-9 degrees (0.1 mm) makes every polygon valid again;
+        # neighbours share their vertices exactly, so they snap alike and still tile.
+        grids.geometry = shapely.set_precision(grids.geometry.values, _SNAP_DEG)
         return PartitionResult(grids, out, seconds, crs)
 
 
@@ -212,14 +212,6 @@ def community_inputs(
             )
         )
     return crs, items
-
-
-def main_parts(geom: shapely.Geometry, share: float = 1e-4) -> shapely.Geometry:
-    """Drop the polygon parts smaller than ``share`` of the whole (specks a repair leaves)."""
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    total = sum(p.area for p in parts)
-    big = [p for p in parts if p.area >= share * total]
-    return big[0] if len(big) == 1 else shapely.MultiPolygon(big)
 
 
 def community_of_buildings(
