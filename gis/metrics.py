@@ -160,7 +160,9 @@ def _geometry_measures(g: gpd.GeoDataFrame, main: gpd.GeoSeries | None) -> dict:
     pp = polsby_popper(g.geometry)
     return {
         "valid": float(g.is_valid.mean()) if len(g) else 1.0,
-        "contiguous": float((g.geom_type == "Polygon").mean()) if len(g) else 1.0,
+        "contiguous": float((shapely.get_num_geometries(g.geometry.values) == 1).mean())
+        if len(g)
+        else 1.0,
         "pp_mean": float(pp.mean()) if len(pp) else 0.0,
         "pp_min": float(pp.min()) if len(pp) else 0.0,
         "crossing_main_roads": grids_crossing_main_roads(g.geometry, main),

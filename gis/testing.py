@@ -112,7 +112,7 @@ def _check_households(grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> N
 def _check_geometry(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, max_gap: float) -> None:
     invalid = grids.loc[~grids.is_valid, "grid_code"].tolist()
     assert not invalid, f"invalid grid polygons: {invalid[:5]}"
-    pieces = grids.loc[grids.geom_type != "Polygon", "grid_code"].tolist()
+    pieces = grids.loc[grids.geometry.count_geometries() != 1, "grid_code"].tolist()
     assert not pieces, f"grids not in one piece: {pieces[:5]}"
     for code, part in grids.groupby("community_code"):
         cover = coverage(part.geometry, communities.geometry[code])

@@ -33,6 +33,7 @@ from gis.partition.params import PartitionParams
 from gis.tessellation import polygonal
 
 _SNAP_DEG = 1e-9
+_SPECK_SHARE = 1e-6
 GRID_COLUMNS = [
     "grid_code", "community_code", "seq", "households", "buildings", "area_m2", "flag",
 ]  # fmt: skip
@@ -165,7 +166,7 @@ class GridPartitioner:
         # Reprojection can turn a pinch point (two pieces of a grid touching) into a hair
         # crossing. Snap-rounding to 1e-9 degrees (0.1 mm) makes every polygon valid again;
         # neighbours share their vertices exactly, so they snap alike and still tile.
-        grids.geometry = shapely.set_precision(grids.geometry.values, _SNAP_DEG)
+        grids.geometry = [_snapped(g) for g in grids.geometry.values]
         return PartitionResult(grids, out, seconds, crs)
 
 
@@ -212,6 +213,24 @@ def community_inputs(
             )
         )
     return crs, items
+
+
+def _snapped(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` snap-rounded to ``_SNAP_DEG``, repaired first if reprojection broke it."""
+    if not geom.is_valid:
+        # the "structure" repair unions shells and removes holes, so a crossing that was a
+        # pinch point keeps the grid one polygon instead of splitting it in two
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    try:
+        geom = shapely.set_precision(geom, _SNAP_DEG)
+    except shapely.errors.GEOSException:
+        pass
+    parts = shapely.get_parts(geom)
+    if len(parts) < 2:
+        return parts[0] if len(parts) else geom
+    # specks a millionth of the grid (square centimetres) left where a pinch was repaired
+    keep = [p for p in parts if p.area >= _SPECK_SHARE * geom.area]
+    return keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
 
 
 def community_of_buildings(
