@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api.database import connect
 from api.errors import install_error_handlers
-from api.routers import health, home, plans
+from api.routers import features, health, home, lookup, plans, staff, tiles
 from api.settings import Settings
 
 
@@ -47,4 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(plans.router)
+    app.include_router(features.router)
+    app.include_router(tiles.router)
+    app.include_router(lookup.router)
+    app.include_router(staff.router)
     return app

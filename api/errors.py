@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from gis.errors import (
@@ -50,8 +52,21 @@ async def _db_down(request: Request, exc: sa.exc.OperationalError) -> JSONRespon
     return JSONResponse(error_body(err), status_code=503)
 
 
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:  # noqa: ARG001
+    """FastAPI's own validation errors, in the same JSON form as every other error."""
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    err = InputError("invalid request: " + "; ".join(problems), fix="see the API docs at /docs")
+    body = error_body(err)
+    body["errors"] = jsonable_encoder(exc.errors())
+    return JSONResponse(body, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Install the handlers: domain errors by the table, lost DB connections as 503."""
     app.add_exception_handler(WanggeError, _wangge_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(sa.exc.OperationalError, _db_down)
     app.add_exception_handler(sa.exc.InterfaceError, _db_down)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -210,7 +211,13 @@ grid_assignment = Table(
     "grid_assignment",
     metadata,
     Column("plan_id", Integer, ForeignKey("grid_plan.id", ondelete="CASCADE"), primary_key=True),
-    Column("building_id", Integer, ForeignKey("building.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "building_id",
+        Integer,
+        ForeignKey("building.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,  # migration 0003: a building's grid without knowing the plan (tiles)
+    ),
     Column(
         "grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), nullable=False, index=True
     ),
@@ -240,6 +247,47 @@ grid_code_registry = Table(
         name="grid_code_registry_withdrawn_dated",
     ),
 )
+
+#: Post of a grid worker under the AB-post system (AB岗): A answers for a specialised duty,
+#: B for their grid; each stands in for the other.
+STAFF_POSTS = ("A", "B")
+
+#: The people who answer for a grid, by grid code (codes are never reused, so a person stays
+#: attached to the code they were given).
+grid_staff = Table(
+    "grid_staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "grid_code", String(15), ForeignKey("grid_code_registry.code"), nullable=False, index=True
+    ),
+    Column("name", Text, nullable=False),
+    Column("post", String(1), nullable=False),
+    Column("duties", Text, nullable=False, server_default=""),
+    Column("phone", Text, nullable=False),
+    Column("photo_path", Text),
+    *_stamps(),
+    CheckConstraint("post IN ('A', 'B')", name="grid_staff_post_known"),
+    CheckConstraint("phone ~ '^[0-9][0-9-]*[0-9]$'", name="grid_staff_phone_digits"),
+    CheckConstraint("length(btrim(name)) > 0", name="grid_staff_named"),
+)
+
+#: Trigram (pg_trgm) indexes behind partial-match search (ILIKE '%…%'): (table, column).
+TRIGRAM_COLUMNS = (
+    (building, "name"),
+    (building, "address"),
+    (compound, "name"),
+    (facility, "name"),
+    (facility, "code"),
+)
+for _table, _column in TRIGRAM_COLUMNS:
+    Index(
+        f"ix_{_table.name}_{_column}_trgm",
+        _table.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    )
+del _table, _column
 
 #: The importable layers and their tables, in the order a full load should run.
 LAYER_TABLES: dict[str, Table] = {

@@ -97,18 +97,28 @@ def plan_grids(engine: Engine, plan_id: int) -> dict:
         return _features(conn, query)
 
 
+def in_force(at: date | sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Condition on ``grid_plan``: the plan's grids are in force on day ``at``.
+
+    A plan is in force from ``effective_from`` up to, not including, ``effective_to``; a
+    superseded plan stays in force until the day its successor takes effect.
+    """
+    p = m.grid_plan
+    return sa.and_(
+        p.c.status.in_(("published", "superseded")), p.c.effective_from <= at,
+        sa.or_(p.c.effective_to.is_(None), p.c.effective_to > at),
+    )  # fmt: skip
+
+
 def grids_in_force(engine: Engine, at: date) -> dict:
     """The published grids in force on day ``at``, as a GeoJSON FeatureCollection."""
     g, p = m.grid, m.grid_plan
     query = (
         sa.select(*_grid_columns(), g.c.plan_id)
         .join(p, p.c.id == g.c.plan_id)
-        .where(
-            p.c.status.in_(("published", "superseded")), p.c.effective_from <= at,
-            sa.or_(p.c.effective_to.is_(None), p.c.effective_to > at),
-        )
+        .where(in_force(at))
         .order_by(g.c.code)
-    )  # fmt: skip
+    )
     with engine.connect() as conn:
         return _features(conn, query)
 

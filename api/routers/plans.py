@@ -9,34 +9,20 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 
 from api import plans
 from api.deps import get_engine
+from api.responses import GeoJSONResponse, MediaType
 from gis.partition import PartitionParams
 
 router = APIRouter(tags=["plans"])
 
 _COMMUNITY = re.compile(r"^[0-9]{12}$")
-
-
-class MediaType(StrEnum):
-    """Media types the plan routes answer in."""
-
-    json = "application/json"
-    geojson = "application/geo+json"
-
-
-class GeoJSONResponse(JSONResponse):
-    """A GeoJSON document (``application/geo+json``), UTF-8 without escapes."""
-
-    media_type = MediaType.geojson.value
 
 
 class PlanRequest(BaseModel):

@@ -64,3 +64,10 @@ def test_start_page_escapes_names(db, client, tmp_path):
     load_layer(db, prepare_layer("communities", path))
     page = client.get("/").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;社区" in page and "<script>alert" not in page
+
+
+def test_malformed_request_gets_the_common_json_error(client):
+    response = client.get("/collections/buildings/items", params={"limit": "many"})
+    body = response.json()
+    assert response.status_code == 422 and body["error"] == "InputError"
+    assert "limit" in body["message"]
