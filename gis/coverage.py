@@ -133,10 +133,12 @@ def _sweep_group(g, faces, group, loose, areas, tree) -> int:  # noqa: ANN001
         if len(inside) == 0:
             continue
         if piece.area < _STRAY_M2 or loose[inside].all():
-            near = tree.query(piece, predicate="intersects")
+            near = tree.query(piece, predicate="dwithin", distance=_TOUCH_M)
             near = near[group[near] != g]
             if len(near):
-                shared = shapely.length(shapely.intersection(piece.boundary, faces[near]))
+                shared = shapely.length(
+                    shapely.intersection(piece.boundary, shapely.buffer(faces[near], _TOUCH_M))
+                )
                 group[inside] = group[near[int(np.argmax(shared))]]
                 moved += len(inside)
             continue

@@ -33,7 +33,7 @@ from gis.partition.params import PartitionParams
 from gis.tessellation import polygonal
 
 _SNAP_DEG = 1e-9
-_SPECK_SHARE = 1e-6
+_SPECK_SHARE = 1e-5
 GRID_COLUMNS = [
     "grid_code", "community_code", "seq", "households", "buildings", "area_m2", "flag",
 ]  # fmt: skip
@@ -228,7 +228,7 @@ def _snapped(geom: shapely.Geometry) -> shapely.Geometry:
     parts = shapely.get_parts(geom)
     if len(parts) < 2:
         return parts[0] if len(parts) else geom
-    # specks a millionth of the grid (square centimetres) left where a pinch was repaired
+    # specks (under 1e-5 of the grid, a few dm²) that snapping cuts off hairline spikes
     keep = [p for p in parts if p.area >= _SPECK_SHARE * geom.area]
     return keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
 
