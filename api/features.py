@@ -281,12 +281,15 @@ class FeaturePage:
         self._conn.close()
 
 
-def _feature_json(layer: Layer, src: sa.Subquery) -> sa.ColumnElement[str]:
-    """One row as GeoJSON Feature text, built by PostgreSQL."""
+def _feature_json(layer: Layer, src: sa.Subquery, flip_axes: bool = False) -> sa.ColumnElement[str]:
+    """One row as GeoJSON Feature text, built by PostgreSQL (latitude first if ``flip_axes``)."""
     properties = sa.func.json_build_object(
         *(part for name in layer.fields for part in (name, src.c[name]))
     )
-    geometry = sa.cast(sa.func.ST_AsGeoJSON(src.c.geom, PRECISION), JSON)
+    geom: sa.ColumnElement = src.c.geom
+    if flip_axes:
+        geom = sa.func.ST_FlipCoordinates(geom)
+    geometry = sa.cast(sa.func.ST_AsGeoJSON(geom, PRECISION), JSON)
     feature = sa.func.json_build_object(
         "type", "Feature", "id", src.c[layer.key], "geometry", geometry, "properties", properties
     )
@@ -300,6 +303,7 @@ def feature_page(
     bbox: BBox | None = None,
     paging: Paging | None = None,
     filters: dict[str, str] | None = None,
+    flip_axes: bool = False,
 ) -> FeaturePage:
     """Count a layer's matching features and prepare to stream one page of them.
 
@@ -315,6 +319,8 @@ def feature_page(
         Limit and offset (default the first 100); features are ordered by the layer's key.
     filters : dict, optional
         Filter parameter → value; each must be one the layer takes.
+    flip_axes : bool
+        Write coordinates latitude first (the axis order of EPSG:4326 and EPSG:4490).
 
     Raises
     ------
@@ -329,7 +335,7 @@ def feature_page(
     where = _conditions(layer, src, bbox, filters or {})
     count = sa.select(sa.func.count()).select_from(src).where(*where)
     query = (
-        sa.select(_feature_json(layer, src))
+        sa.select(_feature_json(layer, src, flip_axes))
         .where(*where)
         .order_by(src.c[layer.key])
         .limit(paging.limit)
@@ -342,6 +348,41 @@ def feature_page(
         conn.close()
         raise
     return FeaturePage(layer, matched, paging, conn, query)
+
+
+def feature(engine: Engine, name: str, key: str, *, flip_axes: bool = False) -> str:
+    """One feature of a layer, by its key, as GeoJSON text.
+
+    Parameters
+    ----------
+    engine : Engine
+        The database.
+    name : str
+        The layer.
+    key : str
+        The value of the layer's key (a number for layers keyed by ``id``).
+    flip_axes : bool
+        Write coordinates latitude first.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown layer, or no feature with that key.
+    """
+    layer = get_layer(name)
+    missing = NotFoundError(f"layer {name} has no feature {key!r}")
+    value: str | int = key
+    if layer.fields[layer.key] == "Number":
+        if not (key.isascii() and key.isdigit() and len(key) <= 18):  # fits a bigint
+            raise missing
+        value = int(key)
+    src = layer.subquery()
+    query = sa.select(_feature_json(layer, src, flip_axes)).where(src.c[layer.key] == value)
+    with read_connection(engine) as conn:
+        text = conn.execute(query).scalar_one_or_none()
+    if text is None:
+        raise missing
+    return text
 
 
 def tile_envelope(tile: TileXYZ) -> tuple[sa.ColumnElement, sa.ColumnElement]:
