@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api.database import connect
 from api.errors import install_error_handlers
-from api.routers import features, health, home, lookup, ogc, plans, staff, tiles
+from api.routers import features, health, home, lookup, maps, ogc, plans, staff, tiles
 from api.settings import Settings
 
 
@@ -51,5 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(lookup.router)
     app.include_router(staff.router)
+    app.include_router(maps.router)
+    app.mount(maps.STATIC_PATH, maps.static_files(), name="map_static")
     app.include_router(ogc.router)
     return app

@@ -1,0 +1,101 @@
+"""The app on a loopback port (uvicorn in a thread) and headless Chromium, for browser tests.
+
+The tiny city of :mod:`tests.api.conftest` is loaded, partitioned and published, and one
+grid gets a staff member. Chromium is Debian's (``make system``); no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from api.app import create_app
+from api.settings import DatabaseSettings, Settings
+from tests.api.conftest import city, grid_codes  # noqa: F401  (the city fixture is shared)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-gpu",
+]  # fmt: skip
+PERSON = {"name": "王芳", "post": "B", "duties": "网格巡查、入户走访", "phone": "13812345678"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Served:
+    """The running app: its root URL and the grid that has a staff member."""
+
+    url: str
+    grid_code: str
+    person: dict
+
+
+@pytest.fixture(scope="module")
+def served(city, database_url, tmp_path_factory) -> Iterator[Served]:  # noqa: F811
+    """The app on a free loopback port, with one staff member on the first grid."""
+    settings = Settings(
+        db=DatabaseSettings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"))
+    )
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    code = grid_codes(city.engine, city.plan_id)[0]
+    answer = httpx.post(f"{url}/grids/{code}/staff", json=PERSON, timeout=10)
+    assert answer.status_code == 201, answer.text
+    yield Served(url, code, answer.json())
+    httpx.delete(f"{url}/staff/{answer.json()['id']}", timeout=10)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """A page with what it requested and the errors it reported."""
+
+    page: Page
+    requests: list[str]
+    errors: list[str]
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Visit]:
+    """A fresh 1280×800 page recording its requests, console errors and page errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    seen = Visit(page, [], [])
+    page.on("request", lambda r: seen.requests.append(r.url))
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.errors.append(str(e)))
+    yield seen
+    context.close()

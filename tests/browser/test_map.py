@@ -1,0 +1,168 @@
+"""The web map in real headless Chromium: offline, layers, legend, popups, search."""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = "/tmp/wangge-map.png"
+LOADED = (
+    "() => window.wangge && wangge.layers.grids.getLayers().length > 0"
+    " && wangge.layers.facilities.getLayers().length > 0"
+    " && document.querySelectorAll('.wg-legend .wg-class').length > 0"
+)
+#: A point on screen where a feature of a layer is on top (nothing covers it), as a person
+#: would find one to click: ``[layer, key, value]`` picks the feature, ``null`` for any.
+VISIBLE_POINT = """([layer, key, value]) => {
+  const box = wangge.map.getContainer().getBoundingClientRect();
+  for (const f of wangge.layers[layer].getLayers()) {
+    if (key !== null && f.feature.properties[key] !== value) continue;
+    const b = f.getBounds();
+    for (let i = 1; i < 30; i++) for (let j = 1; j < 30; j++) {
+      const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 30,
+                          b.getWest() + (b.getEast() - b.getWest()) * j / 30);
+      const p = wangge.map.latLngToContainerPoint(ll);
+      const x = box.left + p.x, y = box.top + p.y;
+      if (document.elementFromPoint(x, y) === f.getElement()) return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+def _open(visit, url):
+    visit.page.goto(url)
+    visit.page.wait_for_function(LOADED, timeout=15000)
+    visit.page.wait_for_load_state("networkidle")
+    return visit.page
+
+
+def _click_grid(page, code):
+    point = page.evaluate(VISIBLE_POINT, ["grids", "code", code])
+    assert point is not None, f"no visible point of grid {code}"
+    page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.locator(".wg-person").wait_for(timeout=10000)
+    return popup
+
+
+def test_start_page_requests_only_the_app(served, visit):
+    _open(visit, f"{served.url}/map")
+    hosts = {urlsplit(u).netloc for u in visit.requests if not u.startswith("data:")}
+    assert hosts == {urlsplit(served.url).netloc}
+
+
+def test_start_page_has_no_console_errors(served, visit):
+    _open(visit, f"{served.url}/map")
+    assert visit.errors == []
+
+
+def test_every_grid_is_drawn_with_its_number(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    grids = httpx.get(f"{served.url}/collections/grids/items?limit=1000").json()["features"]
+    labels = sorted(page.locator(".wg-grid-label").all_inner_texts())
+    assert labels == sorted(str(g["properties"]["seq"]) for g in grids)
+
+
+def test_grid_outlines_are_magenta(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    strokes = page.eval_on_selector_all(
+        ".leaflet-wg-grids-pane path", "els => els.map(e => e.getAttribute('stroke'))"
+    )
+    assert strokes and set(strokes) == {"#C0158F"}
+
+
+def test_legend_lists_facility_classes_with_counts(served, visit, city):
+    page = _open(visit, f"{served.url}/map")
+    page.wait_for_function(
+        f"() => wangge.layers.facilities.getLayers().length === {len(city.facilities)}"
+    )
+    page.evaluate("() => wangge.refresh()")
+    entries = [
+        f"{c.locator('.wg-name').inner_text()} {c.locator('.wg-count').inner_text()}"
+        for c in page.locator(".wg-legend .wg-class").all()
+    ]
+    expected = city.facilities.groupby("class_code").size()
+    names = {"0117": "路灯", "9003": "警务室"}
+    assert sorted(entries) == sorted(f"{names[k]} {n}" for k, n in expected.items())
+
+
+def test_zooming_out_drops_buildings_and_says_so(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    page.evaluate("() => wangge.map.setZoom(13, {animate: false})")
+    page.wait_for_function("() => wangge.layers.buildings.getLayers().length === 0")
+    page.locator(".wg-legend .wg-hint").wait_for(timeout=5000)
+    assert page.locator(".wg-legend .wg-class").count() == 0
+
+
+def test_layer_control_lists_the_layers(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [n.strip() for n in names] == ["社区边界", "网格", "建筑", "部件设施"]
+
+
+def test_clicking_a_grid_shows_its_staff(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    popup = _click_grid(page, served.grid_code)
+    text = popup.inner_text()
+    assert served.person["name"] in text and served.person["phone"] in text
+    assert served.grid_code in text and "户数" in text and "面积" in text
+
+
+def test_clicking_a_building_shows_households_and_grid(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    point = page.evaluate(VISIBLE_POINT, ["buildings", None, None])
+    assert point is not None, "no visible point of a building"
+    page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "户数" in text and "网格" in text
+
+
+def test_search_finds_a_building_by_part_of_its_name(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    page.locator(".wg-search input").fill("商业")
+    hit = page.locator(".wg-hit", has_text="金色路商业楼")
+    hit.first.click(timeout=10000)
+    page.wait_for_function(
+        "() => wangge.map.getZoom() >= 17 && wangge.map.getBounds().contains("
+        "wangge.map.getCenter()) && document.querySelector('.leaflet-tooltip') !== null"
+    )
+    tooltips = page.locator(".leaflet-tooltip", has_text="金色路商业楼")
+    assert tooltips.count() == 1
+
+
+def test_community_page_shows_only_that_community(served, visit, city):
+    code = city.layers.communities["code"].iloc[0]
+    page = _open(visit, f"{served.url}/map/communities/{code}")
+    communities = page.evaluate(
+        "() => wangge.layers.grids.getLayers().map(l => l.feature.properties.community_code)"
+    )
+    assert set(communities) == {code} and visit.errors == []
+
+
+def test_page_carries_no_data(served):
+    answer = httpx.get(f"{served.url}/map")
+    assert answer.status_code == 200 and len(answer.content) < 20_000
+    assert "FeatureCollection" not in answer.text
+
+
+def test_unknown_community_page_is_a_json_404(served):
+    answer = httpx.get(f"{served.url}/map/communities/000000000000")
+    assert answer.status_code == 404
+    assert "000000000000" in answer.json()["message"]
+
+
+def test_screenshot_of_a_grid_popup_is_saved(served, visit, tmp_path):
+    page = _open(visit, f"{served.url}/map")
+    _click_grid(page, served.grid_code)
+    path = tmp_path / "wangge-map.png"
+    page.screenshot(path=str(path))
+    shutil.copyfile(path, SCREENSHOT)
+    assert path.stat().st_size > 20_000
