@@ -3,21 +3,17 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from shapely.geometry import box, shape
 
 from api import models as m
-from api.app import create_app
 from api.features import LAYERS
 from api.ogc import CONFORMANCE, CRS84, EPSG_4490
 from api.settings import DatabaseSettings, Settings
+from tests.live import live_app
 
 ITEMS_REL = "items"
 
@@ -265,30 +261,14 @@ def test_features_in_4490_flip_back_to_the_same_shapes(client):
 # A real client: GDAL's OAPIF driver against the app served by uvicorn
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(city, database_url, tmp_path_factory):
     """The app served by uvicorn on a free loopback port, in a thread; yields its /ogc URL."""
     settings = Settings(
         db=DatabaseSettings(database_url=database_url, data_dir=tmp_path_factory.mktemp("srv"))
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/ogc"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_app(settings) as url:
+        yield f"{url}/ogc"
 
 
 def _ogrinfo(*args):

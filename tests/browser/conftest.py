@@ -6,20 +6,16 @@ grid gets a staff member. Chromium is Debian's (``make system``); no browser is 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from api.app import create_app
 from api.settings import DatabaseSettings, Settings
 from tests.api.conftest import city, grid_codes  # noqa: F401  (the city fixture is shared)
+from tests.live import live_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,12 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--disable-gpu",
 ]  # fmt: skip
 PERSON = {"name": "王芳", "post": "B", "duties": "网格巡查、入户走访", "phone": "13812345678"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -50,24 +40,16 @@ def served(city, database_url, tmp_path_factory) -> Iterator[Served]:  # noqa: F
     settings = Settings(
         db=DatabaseSettings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"))
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    code = grid_codes(city.engine, city.plan_id)[0]
+    with live_app(settings) as url:
+        yield from _with_staff(city, url)
+
+
+def _with_staff(loaded, url: str) -> Iterator[Served]:  # noqa: ANN001
+    code = grid_codes(loaded.engine, loaded.plan_id)[0]
     answer = httpx.post(f"{url}/grids/{code}/staff", json=PERSON, timeout=10)
     assert answer.status_code == 201, answer.text
     yield Served(url, code, answer.json())
     httpx.delete(f"{url}/staff/{answer.json()['id']}", timeout=10)
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
