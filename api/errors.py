@@ -35,7 +35,11 @@ def status_for(exc: WanggeError) -> int:
 
 def error_body(exc: WanggeError) -> dict:
     """The JSON body of an error answer."""
-    body = {"error": type(exc).__name__, "message": exc.message, "problem": exc.problem}
+    body: dict[str, object] = {
+        "error": type(exc).__name__,
+        "message": exc.message,
+        "problem": exc.problem,
+    }
     if exc.fix:
         body["fix"] = exc.fix
     if exc.feature is not None:
@@ -66,7 +70,7 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> JSO
 
 def install_error_handlers(app: FastAPI) -> None:
     """Install the handlers: domain errors by the table, lost DB connections as 503."""
-    app.add_exception_handler(WanggeError, _wangge_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(sa.exc.OperationalError, _db_down)
-    app.add_exception_handler(sa.exc.InterfaceError, _db_down)
+    app.add_exception_handler(WanggeError, _wangge_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(sa.exc.OperationalError, _db_down)  # type: ignore[arg-type]
+    app.add_exception_handler(sa.exc.InterfaceError, _db_down)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
 from api import models as m
-from gis.errors import ConflictError, InputError, SchemaError
+from gis.errors import ConflictError, SchemaError, WanggeError
 from gis.importing import ImportReport, PreparedLayer
 
 #: Columns written for each layer, besides the geometry.
@@ -66,6 +66,7 @@ def _staging_table(layer: str, table: sa.Table) -> tuple[sa.Table, list[str]]:
 
 def _copy(conn: Connection, staging: sa.Table, names: list[str], rows: Iterator[tuple]) -> None:
     raw = conn.connection.driver_connection
+    assert raw is not None, "a live psycopg connection"
     cols = ", ".join(f'"{n}"' for n in names)
     with raw.cursor() as cur, cur.copy(f'COPY "{staging.name}" ({cols}) FROM STDIN') as copy:
         for row in rows:
@@ -76,10 +77,10 @@ def _upsert(conn: Connection, layer: str, table: sa.Table, staging: sa.Table) ->
     key = _CONFLICT_KEY.get(layer, "source_key")
     names = [c.name for c in staging.columns]
     stmt = insert(table).from_select(names, sa.select(*staging.columns))
-    update = {n: stmt.excluded[n] for n in names if n != key}
+    update: dict[str, sa.ColumnElement] = {n: stmt.excluded[n] for n in names if n != key}
     update["updated_at"] = sa.func.now()
     stmt = stmt.on_conflict_do_update(index_elements=[key], set_=update)
-    inserted_flag = sa.literal_column("xmax = 0")
+    inserted_flag: sa.ColumnElement = sa.literal_column("xmax = 0")
     flags = conn.execute(stmt.returning(inserted_flag)).scalars().all()
     inserted = sum(1 for f in flags if f)
     return inserted, len(flags) - inserted
@@ -128,7 +129,7 @@ def load_layer(engine: Engine, prepared: PreparedLayer) -> ImportReport:
     return report
 
 
-def _integrity_error(exc: sa.exc.IntegrityError) -> InputError:
+def _integrity_error(exc: sa.exc.IntegrityError) -> WanggeError:
     detail = str(exc.orig).strip().splitlines()[0]
     if "unique" in detail.lower():
         return ConflictError(f"the data conflict with what is stored: {detail}")

@@ -72,10 +72,10 @@ def match_fields(
         if spec.name in found:
             continue
         for alias in spec.accepted():
-            column = by_norm.get(normalise(alias))
-            if column is not None and column not in taken:
-                found[spec.name] = column
-                taken.add(column)
+            match = by_norm.get(normalise(alias))
+            if match is not None and match not in taken:
+                found[spec.name] = match
+                taken.add(match)
                 break
     _require(schema, found, columns)
     return found

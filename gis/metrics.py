@@ -42,7 +42,7 @@ def _shares(grids: pd.DataFrame, band: Band) -> dict:
     forced = grids["flag"].fillna("").astype(str) != ""
     regular = grids[~forced]
     dev = (regular["households"] - band.target).abs() / band.target
-    out = {"grids": int(len(grids)), "forced_grids": int(forced.sum())}
+    out: dict[str, float] = {"grids": int(len(grids)), "forced_grids": int(forced.sum())}
     for pct in (10, 15, 25):
         out[f"within_{pct}"] = float((dev <= pct / 100 + 1e-9).mean()) if len(dev) else 1.0
     out["max_deviation"] = float(dev.max()) if len(dev) else 0.0

@@ -41,6 +41,7 @@ def assign_units(
             best, best_key = result, key
         if key[0] == 0:
             break
+    assert best is not None  # restarts ≥ 1
     return best
 
 
@@ -140,7 +141,7 @@ def _join_neighbour(group, labels, nbrs, forced) -> bool:  # noqa: ANN001
                 shared[int(labels[v])] = shared.get(int(labels[v]), 0.0) + length
     if not shared:
         return False
-    labels[group] = max(sorted(shared), key=shared.get)
+    labels[group] = max(sorted(shared), key=lambda g: shared[g])
     return True
 
 

@@ -55,7 +55,7 @@ class Recombiner:
         local = {int(u): k for k, u in enumerate(members)}
         inside = np.isin(self.g.i, members) & np.isin(self.g.j, members)
         keys = [self.compound[u] for u in members]
-        groups = {}
+        groups: dict[object, list[int]] = {}
         for k, key in enumerate(keys):
             if key is not None:
                 groups.setdefault(key, []).append(k)
