@@ -95,6 +95,9 @@ class ServerSettings(BaseSettings):
         ``WANGGE_HOST``/``WANGGE_PORT``: where ``wangge serve`` listens.
     title : str
         ``WANGGE_TITLE``: the name shown on pages.
+    map_attribution : str
+        ``WANGGE_MAP_ATTRIBUTION``: credit for the data on the web map (required when
+        OpenStreetMap data are shown); empty for none.
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
@@ -102,6 +105,7 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     title: str = "wangge 网格"
+    map_attribution: str = ""
 
 
 class Settings(BaseSettings):

@@ -40,12 +40,16 @@ class MapConfig:
         Zoom from which buildings and facilities are loaded.
     page_limit : int
         Features asked for per request.
+    attribution : str
+        Credit for the data drawn (e.g. "© OpenStreetMap contributors" when OSM data are
+        shown), added to the map's attribution line; empty for none.
     """
 
     api_url: str = ""
     community: str | None = None
     detail_zoom: int = DETAIL_ZOOM
     page_limit: int = 2000
+    attribution: str = ""
 
 
 class _Init(MacroElement):

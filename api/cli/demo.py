@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -14,6 +15,9 @@ from api.cli.serve import run
 from api.settings import ServerSettings, Settings
 from gis.errors import InputError
 from gis.roads import read_roads
+
+#: Credit the sample's licence (ODbL) asks for on maps that show it.
+SAMPLE_ATTRIBUTION = "数据 © OpenStreetMap contributors (ODbL)"
 
 #: Sample layers in load order (communities before what they contain).
 SAMPLE_LAYERS = ("streets", "communities", "compounds", "buildings", "facilities")
@@ -80,6 +84,8 @@ def demo(
         if partition:
             publish_sample_grids(settings, folder)
     if serve:
+        # the sample is OpenStreetMap data: its licence asks for the credit on the map
+        os.environ.setdefault("WANGGE_MAP_ATTRIBUTION", SAMPLE_ATTRIBUTION)
         server = ServerSettings()
         console.print("[bold green]sample loaded[/]")
         run(host or server.host, port or server.port)

@@ -63,7 +63,8 @@ def start_page(request: Request, engine: Engine = Depends(get_engine)) -> HTMLRe
     """Every community, the view fitted to their extent."""
     title = f"{request.app.state.settings.server.title} · 网格地图"
     bounds = features.extent(engine, "communities")
-    return HTMLResponse(render_page(title, bounds, MapConfig(), _static_url(request)))
+    config = MapConfig(attribution=request.app.state.settings.server.map_attribution)
+    return HTMLResponse(render_page(title, bounds, config, _static_url(request)))
 
 
 @router.get(
@@ -76,5 +77,7 @@ def community_page(
     """One community's grids, buildings and facilities, the view fitted to it."""
     name, bounds = community_extent(engine, code)
     title = f"{name or code} · 网格地图"
-    config = MapConfig(community=code)
+    config = MapConfig(
+        community=code, attribution=request.app.state.settings.server.map_attribution
+    )
     return HTMLResponse(render_page(title, bounds, config, _static_url(request)))

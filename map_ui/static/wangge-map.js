@@ -55,6 +55,7 @@ var WanggeMap = (function () {
     var state = {seq: 0, drawn: {}, classes: {}};
     map.setMaxZoom(20);
     L.control.scale({imperial: false}).addTo(map);
+    if (config.attribution) { map.attributionControl.addAttribution(esc(config.attribution)); }
     ["communities", "grids", "buildings", "facilities"].forEach(function (name, i) {
       map.createPane("wg-" + name).style.zIndex = 400 + 10 * i;
     });

@@ -36,3 +36,9 @@ def test_configuration_reaches_the_script():
 def test_unknown_folium_asset_is_refused():
     with pytest.raises(KeyError):
         localise([("new_cdn_lib", "https://cdn.example.org/x.js")], VENDORED_JS, "/static/map")
+
+
+def test_data_attribution_reaches_the_script():
+    html = render_page("地图", BOUNDS, MapConfig(attribution="© OpenStreetMap contributors"))
+    config = json.loads(re.search(r"WanggeMap\.init\(\w+, (\{.*?\})\);", html).group(1))
+    assert config["attribution"] == "© OpenStreetMap contributors"
