@@ -19,25 +19,22 @@ import shapely
 
 from gis.crs import metric_crs, to_wgs84
 from gis.errors import SchemaError
+from gis.facility_classes import FACILITY_STATUSES
 from gis.fields import canonical_frame, match_fields
 from gis.geometry import clean_geometries, dissolve_by_id
 from gis.households import HouseholdRules, estimate_households, is_residential
 from gis.layers import LayerSchema, layer_schema
 from gis.readers import read_vector
 
+#: Facility status values accepted, to the stored English term: the names of
+#: :data:`gis.facility_classes.FACILITY_STATUSES` in both languages, and common synonyms.
 STATUS_ALIASES = {
-    "完好": "intact",
+    **{key: key for key in FACILITY_STATUSES},
+    **{name: key for key, name in FACILITY_STATUSES.items()},
     "正常": "intact",
-    "损坏": "damaged",
     "破损": "damaged",
-    "丢失": "lost",
     "缺失": "lost",
-    "移除": "removed",
     "拆除": "removed",
-    "intact": "intact",
-    "damaged": "damaged",
-    "lost": "lost",
-    "removed": "removed",
 }
 
 

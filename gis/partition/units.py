@@ -186,7 +186,7 @@ def _split_pieces(units: Units) -> Units:
     enclosures); the unit keeps its largest piece, so that a grid made of whole units is
     one piece on the ground.
     """
-    extra_geoms, extra_from = [], []
+    extra_geoms = []
     geoms = units.regions.values.copy()
     for u, geom in enumerate(geoms):
         if geom is None or geom.geom_type != "MultiPolygon":
@@ -194,7 +194,6 @@ def _split_pieces(units: Units) -> Units:
         parts = sorted(shapely.get_parts(geom), key=lambda p: -p.area)
         geoms[u] = parts[0]
         extra_geoms += parts[1:]
-        extra_from += [u] * (len(parts) - 1)
     if not extra_geoms:
         return units
     n = len(extra_geoms)
