@@ -10,6 +10,7 @@ the community that no cell covers joins the neighbour it shares most boundary wi
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -112,8 +113,13 @@ def tessellate(
     if kept.empty:
         cells = _polygons(gpd.GeoSeries(enc.values, index=-(np.arange(len(enc)) + 1), crs=crs))
     else:
-        tess = momepy.enclosed_tessellation(kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M)
-        cells = _polygons(tess.geometry)
+        with warnings.catch_warnings():
+            # momepy concatenates building-free enclosures without a CRS: harmless
+            warnings.filterwarnings("ignore", "CRS not set for some of the concatenation")
+            tess = momepy.enclosed_tessellation(
+                kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M
+            )
+        cells = _fillers_yield(_polygons(tess.geometry))
     return Tessellation(_fill_gaps(community, cells), _collapsed(cells, buildings))
 
 

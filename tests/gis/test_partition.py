@@ -156,3 +156,16 @@ def test_zero_area_footprint_joins_the_grid_it_stands_in():
     result = _solve(case)
     assert result.buildings.grid_code.iloc[-1] == result.buildings.grid_code.iloc[0]
     assert_valid_partition(result, case["communities"])
+
+
+def test_filler_cell_lying_over_building_cells_is_cut_back():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from gis.tessellation import _fillers_yield
+
+    cells = gpd.GeoSeries(
+        [box(0, 0, 10, 10), box(10, 0, 20, 10), box(5, 8, 15, 12)], index=[0, 1, -1]
+    )
+    out = _fillers_yield(cells)
+    assert out[-1].area == pytest.approx(10 * 2) and out[0].area == 100 and out[1].area == 100
