@@ -2,14 +2,14 @@
 
 A shapefile is several files side by side (``.shp``, ``.shx``, ``.dbf``, ``.prj``,
 ``.cpg``); its DBF text is often GBK without a ``.cpg`` to say so. A zip may hold a
-shapefile or one other vector file, with member names in UTF-8 or GBK; members that
-point outside the archive and archives that unpack to too much are refused.
+shapefile or one other vector file, with member names in UTF-8 or GBK; unsafe archives
+(members outside the archive, links, nested archives, zip bombs) are refused by
+:func:`gis.uploads.check_zip`.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 import shutil
 import struct
 import zipfile
@@ -17,9 +17,13 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from gis.errors import FormatError
+from gis.uploads import ZipLimits, check_zip
 
 MAX_UNZIPPED_BYTES = 4 * 1024**3
 """Largest total size, in bytes, of the files a zip may unpack to."""
+
+ZIP_LIMITS = ZipLimits(max_total_bytes=MAX_UNZIPPED_BYTES)
+"""What a zipped layer may unpack to (members, size, compression ratio)."""
 
 # what a zip may hold instead of a shapefile: GeoPackage, and the JSON and CSV suffixes
 # that gis.readers reads
@@ -112,26 +116,19 @@ def _unpack(path: Path, label: str, layer: str | None, folder: Path) -> tuple[st
 
 
 def _safe_members(archive: zipfile.ZipFile, label: str) -> dict[str, zipfile.ZipInfo]:
-    """Files to unpack, by decoded name; refuses absolute paths, ``..`` and zip bombs."""
-    members, total = {}, 0
+    """Files to unpack, by decoded name, once :func:`gis.uploads.check_zip` passes.
+
+    Refuses absolute paths, ``..``, symbolic links, nested archives, too many members
+    and zip bombs (see :mod:`gis.uploads`).
+    """
+    check_zip(archive, name=label, limits=ZIP_LIMITS)
+    members = {}
     for info in archive.infolist():
         name = _member_name(info).replace("\\", "/")
-        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in name.split("/"):
-            raise FormatError(
-                f"{label} is refused: member {name!r} points outside the archive",
-                fix="zip the files again with relative paths",
-            )
         parts = PurePosixPath(name).parts
         if info.is_dir() or "__MACOSX" in parts or parts[-1].startswith("._"):
             continue
-        total += info.file_size
         members[name] = info
-    if total > MAX_UNZIPPED_BYTES:
-        raise FormatError(
-            f"{label} unpacks to {total / 1024**3:.1f} GiB, more than the "
-            f"{MAX_UNZIPPED_BYTES / 1024**3:.0f} GiB allowed",
-            fix="zip only the layer to import",
-        )
     return members
 
 
