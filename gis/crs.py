@@ -41,6 +41,10 @@ ChinaOffset = Literal["gcj02", "bd09"]
 WGS84 = pyproj.CRS.from_epsg(4326)
 """The CRS wangge stores: WGS84 longitude/latitude, degrees."""
 
+MAX_PLAUSIBLE_COORDINATE = 1e8
+"""Largest coordinate, in any unit, that a CRS can give on Earth: Gauss-Krüger eastings
+with their zone prefix reach 4.6e7 m, Web Mercator 2e7 m; beyond 1e8 the file is damaged."""
+
 ACCEPTED_FORMS = (
     "give an EPSG code (4490 or EPSG:4490 for CGCS2000 longitude/latitude, 4547 for "
     "CGCS2000 3-degree Gauss-Krüger CM 114E, any of 4491–4554 for the other zones), "
@@ -386,6 +390,14 @@ def check_lonlat(frame: gpd.GeoDataFrame, *, what: str = "coordinates") -> None:
     x, y = xy[:, 0], xy[:, 1]
     found = f"{what} are not longitude/latitude degrees ({_bounds_text(x, y)})"
     max_x, max_y = np.abs(x).max(), np.abs(y).max()
+    if max(max_x, max_y) > MAX_PLAUSIBLE_COORDINATE:
+        bad_rows = np.unique(rows[(np.abs(xy) > MAX_PLAUSIBLE_COORDINATE).any(axis=1)])
+        raise CRSError(
+            f"{len(bad_rows)} features have {what} far too large for any coordinate system "
+            f"(up to {max(max_x, max_y):.3g}; {_bounds_text(x, y)})",
+            fix="the file is damaged or in unknown units: export it again from the source",
+            feature=_feature_label(frame, int(bad_rows[0])),
+        )
     if max_x > 180 or max_y > 180 or (max_y > 90 and max_x > 90):
         raise CRSError(
             f"{found}: looks like projected coordinates in metres",

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gis.errors import GeometryError
+from gis.errors import GeometryError, SchemaError
 from gis.layers import GeometryKind
 
 _MAX_LISTED = 10
@@ -63,6 +63,7 @@ def _clean_polygons(frame: gpd.GeoDataFrame, report: GeometryReport) -> gpd.GeoD
         geoms[invalid] = fixed
         rows = [f"{r} ({why})" for r, why in zip(frame.index[invalid], reasons, strict=True)]
         report.repaired.append(f"repaired {invalid.sum()} invalid geometries: {_listed(rows)}")
+    geoms = _drop_repeated_points(geoms, frame.index, report)
     out = np.array([_polygonal(g) for g in geoms], dtype=object)
     changed_kind = [
         i
@@ -74,6 +75,18 @@ def _clean_polygons(frame: gpd.GeoDataFrame, report: GeometryReport) -> gpd.GeoD
         report.converted.append(f"kept only the polygon parts of {len(rows)}: {_listed(rows)}")
     frame = frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
     return frame
+
+
+def _drop_repeated_points(geoms: np.ndarray, index: pd.Index, report: GeometryReport) -> np.ndarray:
+    """Remove consecutive repeated vertices (valid for GEOS, but noise in a footprint)."""
+    cleaned = shapely.remove_repeated_points(geoms)
+    changed = shapely.get_num_coordinates(cleaned) < shapely.get_num_coordinates(geoms)
+    if changed.any():
+        rows = list(index[changed])
+        report.repaired.append(
+            f"removed repeated vertices from {len(rows)} geometries: {_listed(rows)}"
+        )
+    return np.where(changed, cleaned, geoms)
 
 
 def _clean_points(frame: gpd.GeoDataFrame, report: GeometryReport) -> gpd.GeoDataFrame:
@@ -146,13 +159,22 @@ def dissolve_by_id(
 ) -> gpd.GeoDataFrame:
     """Merge features that share an id into one (a building split into several pieces).
 
-    Attributes of the first piece are kept; polygon pieces are unioned.
+    Attributes of the first piece are kept; polygon pieces are unioned. Pieces of one
+    feature carry one name: features sharing an id under different names are two features
+    with a duplicate id, and are refused.
+
+    Raises
+    ------
+    SchemaError
+        If features sharing an id have different names.
     """
     ids = frame[id_column]
     dup = ids.notna() & ids.duplicated(keep=False)
     if not dup.any():
         return frame
     groups = frame[dup].groupby(id_column, sort=False)
+    if "name" in frame.columns:
+        _refuse_conflicting_names(frame[dup], id_column)
     merged_geoms = groups.geometry.agg(lambda s: _polygonal(shapely.union_all(s.array)))
     first = groups.head(1).set_index(id_column, drop=False)
     first = first.set_geometry(
@@ -166,3 +188,16 @@ def dissolve_by_id(
         f"{_listed(list(first[id_column]))}"
     )
     return pd.concat([frame[~dup], first]).sort_index()
+
+
+def _refuse_conflicting_names(pieces: gpd.GeoDataFrame, id_column: str) -> None:
+    names = pieces.dropna(subset=["name"]).groupby(id_column, sort=False)["name"].unique()
+    conflicts = names[names.map(len) > 1]
+    if len(conflicts):
+        key, values = conflicts.index[0], conflicts.iloc[0]
+        rows = list(pieces.index[pieces[id_column] == key])
+        raise SchemaError(
+            f"{len(conflicts)} ids are used by features with different names: id {key!r} by "
+            f"{', '.join(map(repr, values[:5]))} (features {_listed(rows)})",
+            fix="give each feature its own id; only the pieces of one feature share an id",
+        )

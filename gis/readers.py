@@ -344,6 +344,7 @@ def _read_csv(path: Path, label: str, layer: str | None, encoding: str | None) -
         )
     x = pd.to_numeric(table[lon].str.strip(), errors="coerce")
     y = pd.to_numeric(table[lat].str.strip(), errors="coerce")
+    _refuse_bad_numbers(table, {lon: x, lat: y}, label)
     valid = (x.notna() & y.notna()).to_numpy()
     points = gpd.points_from_xy(x.fillna(0), y.fillna(0))
     points[~valid] = None
@@ -352,6 +353,21 @@ def _read_csv(path: Path, label: str, layer: str | None, encoding: str | None) -
     if not valid.all() and valid.any():
         notes.append(f"{int((~valid).sum())} rows have no numeric coordinates")
     return _finish(frame, "csv", notes, label)
+
+
+def _refuse_bad_numbers(table: pd.DataFrame, parsed: dict[str, pd.Series], label: str) -> None:
+    """Refuse coordinates that are given but are not numbers (blank ones are only noted)."""
+    bad = [
+        (row, column, table.at[row, column])
+        for column, values in parsed.items()
+        for row in table.index[values.isna() & table[column].fillna("").str.strip().ne("")]
+    ]
+    if bad:
+        shown = "; ".join(f"row {row + 2}: {column} {value!r}" for row, column, value in bad[:5])
+        raise FormatError(
+            f"{label} has {len(bad)} coordinates that are not numbers ({shown})",
+            fix="write decimal degrees with a dot, e.g. 118.7833 (not 118°47′ or 118，78)",
+        )
 
 
 def _parse_csv(text: str, label: str) -> pd.DataFrame:

@@ -47,13 +47,13 @@ def _dbf_encoding(parts: dict[str, Path], encoding: str | None) -> tuple[str | N
     is_utf8 = _dbf_text_is_utf8(parts[".dbf"])
     declared = parts[".cpg"].read_text(errors="replace").strip() if ".cpg" in parts else ""
     if declared:
-        notes = [f"DBF text decoded as {declared} (from the .cpg file)"]
         if is_utf8 is False and declared.upper().replace("-", "") in ("UTF8", "65001"):
-            notes.append(
-                "the .cpg says UTF-8 but the DBF text is not valid UTF-8: if values look "
-                "garbled, read again with encoding='GB18030'"
-            )
-        return None, notes
+            # a GBK file with a wrong .cpg: GDAL would fail or store mojibake
+            return "GB18030", [
+                "DBF text decoded as GB18030: the .cpg says UTF-8 but the text is not "
+                "valid UTF-8; if names look wrong, import again with the right encoding"
+            ]
+        return None, [f"DBF text decoded as {declared} (from the .cpg file)"]
     if is_utf8 is False:
         return "GB18030", ["DBF text decoded as GB18030 (no .cpg file; text is not UTF-8)"]
     return "UTF-8", ["DBF text decoded as UTF-8 (no .cpg file)"]
