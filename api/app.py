@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api import access
+from api.auth import actor
 from api.database import connect
 from api.errors import install_error_handlers
-from api.routers import features, health, home, lookup, maps, ogc, plans, staff, tiles
+from api.routers import auth, features, health, home, lookup, maps, ogc, plans, staff, tiles
 from api.settings import Settings
 
 
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = connect(settings.db)
+        actor.install(engine)
         app.state.engine = engine
         try:
             yield
@@ -41,11 +44,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Community grid management: grids, maps, incidents and printed diagrams",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(access.authorize)],
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(home.router)
+    app.include_router(auth.router)
     app.include_router(plans.router)
     app.include_router(features.router)
     app.include_router(tiles.router)
@@ -54,4 +59,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.mount(maps.STATIC_PATH, maps.static_files(), name="map_static")
     app.include_router(ogc.router)
+    access.document(app)
     return app

@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.auth.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from gis.errors import (
     ConflictError,
     DatabaseUnavailable,
@@ -18,9 +19,12 @@ from gis.errors import (
 
 #: Domain error → HTTP status. The most specific class listed first wins.
 STATUS: dict[type[WanggeError], int] = {
+    NotAuthenticated: 401,
+    Forbidden: 403,
     NotFoundError: 404,
     ConflictError: 409,
     InputError: 422,
+    TooManyAttempts: 429,
     DatabaseUnavailable: 503,
 }
 
@@ -47,8 +51,17 @@ def error_body(exc: WanggeError) -> dict:
     return body
 
 
+def error_headers(exc: WanggeError) -> dict[str, str]:
+    """Headers an error answer needs: how to log in (401), when to retry (429)."""
+    if isinstance(exc, NotAuthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
+
+
 async def _wangge_error(request: Request, exc: WanggeError) -> JSONResponse:  # noqa: ARG001
-    return JSONResponse(error_body(exc), status_code=status_for(exc))
+    return JSONResponse(error_body(exc), status_code=status_for(exc), headers=error_headers(exc))
 
 
 async def _db_down(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:  # noqa: ARG001

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -18,12 +19,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -271,6 +274,62 @@ grid_staff = Table(
     CheckConstraint("phone ~ '^[0-9][0-9-]*[0-9]$'", name="grid_staff_phone_digits"),
     CheckConstraint("length(btrim(name)) > 0", name="grid_staff_named"),
 )
+
+#: Login roles, lowest first (``public`` needs no account); see :mod:`api.auth.roles`.
+LOGIN_ROLES = ("grid_worker", "community_staff", "street_office", "admin")
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("scope_code", String(15)),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "password_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
+    CheckConstraint(f"role IN {LOGIN_ROLES!r}", name="app_user_role_known"),
+    CheckConstraint(
+        "scope_code IS NULL OR scope_code ~ '^[0-9]{9}([0-9]{3}([0-9]{3})?)?$'",
+        name="app_user_scope_code_format",
+    ),
+    CheckConstraint("role = 'admin' OR scope_code IS NOT NULL", name="app_user_scoped"),
+    CheckConstraint("length(btrim(name)) > 0", name="app_user_named"),
+)
+
+auth_session = Table(
+    "auth_session",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column(
+        "user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+        index=True,
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+    Column("user_id", Integer),
+    Column("user_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("entity", Text, nullable=False, index=True),
+    Column("entity_key", Text),
+    Column("before", JSONB),
+    Column("after", JSONB),
+)
+
+#: Tables whose every row change the ``wangge_audit`` trigger writes to ``audit_log``.
+AUDITED_TABLES = ("grid_staff", "app_user", "facility_class", "grid_plan")
 
 #: Trigram (pg_trgm) indexes behind partial-match search (ILIKE '%…%'): (table, column).
 TRIGRAM_COLUMNS = (

@@ -84,3 +84,11 @@ def recent_imports(engine: Engine, limit: int = 20) -> list[dict]:
     )
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def community_codes(engine: Engine, prefix: str = "") -> list[str]:
+    """Codes of the stored communities whose code starts with ``prefix``, in order."""
+    c = m.community
+    query = sa.select(c.c.code).where(c.c.code.startswith(prefix, autoescape=True))
+    with engine.connect() as conn:
+        return list(conn.execute(query.order_by(c.c.code)).scalars())

@@ -108,6 +108,27 @@ class ServerSettings(BaseSettings):
     map_attribution: str = ""
 
 
+class AuthSettings(BaseSettings):
+    """Logins.
+
+    Attributes
+    ----------
+    token_hours : float
+        ``WANGGE_TOKEN_HOURS``: how long a login lasts, in hours.
+    login_attempts : int
+        ``WANGGE_LOGIN_ATTEMPTS``: failed logins allowed per user name and per client
+        address within ``login_window_s``; further attempts get 429 until the window passes.
+    login_window_s : float
+        ``WANGGE_LOGIN_WINDOW_S``: that window, in seconds.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
+
+    token_hours: float = Field(12.0, gt=0, le=24 * 30)
+    login_attempts: int = Field(5, ge=1, le=1000)
+    login_window_s: float = Field(300.0, gt=0, le=86400)
+
+
 class Settings(BaseSettings):
     """All settings of one app, grouped by concern."""
 
@@ -116,3 +137,4 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -23,7 +23,8 @@ from api.embedded import EmbeddedCluster
 from api.settings import DatabaseSettings, Settings
 
 DATA_TABLES = (
-    "grid_code_registry", "grid_assignment", "grid", "grid_plan",
+    "audit_log", "auth_session", "app_user", "grid_code_registry", "grid_assignment", "grid",
+    "grid_plan",
     "import_log", "facility", "building", "compound", "community", "street",
 )  # fmt: skip
 _ENFORCED = ("db", "browser")

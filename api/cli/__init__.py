@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import backup, classes, db, demo, importing, partition, plan, serve
+from api.cli import backup, classes, db, demo, importing, partition, plan, serve, user
 
 app = typer.Typer(
     name="wangge",
@@ -19,6 +19,7 @@ app.command("partition")(partition.partition)
 app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 app.add_typer(classes.app, name="classes")
+app.add_typer(user.app, name="user")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 

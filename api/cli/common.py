@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
+from api.auth import actor
 from api.database import connect
 from api.settings import Settings
 from gis.errors import WanggeError
@@ -32,7 +33,13 @@ def friendly_errors() -> Iterator[None]:
 
 
 def open_engine(settings: Settings) -> Engine:
-    """Connect (starting the embedded database if needed) and migrate, with a spinner."""
+    """Connect (starting the embedded database if needed) and migrate, with a spinner.
+
+    Changes made through the engine are written to the audit log as ``cli:<os user>``.
+    """
     where = "embedded database" if settings.db.embedded else "database"
     with console.status(f"starting {where} and migrating…"):
-        return connect(settings.db)
+        engine = connect(settings.db)
+    actor.install(engine)
+    actor.set_actor(actor.cli_actor())
+    return engine

@@ -11,11 +11,12 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 
-from api import plans
+from api import plans, queries
+from api.access import principal, require_scope
 from api.deps import get_engine
 from api.responses import GeoJSONResponse, MediaType
 from gis.partition import PartitionParams
@@ -79,11 +80,23 @@ class PlanDetail(PlanSummary):
 
 
 @router.post("/plans", status_code=201, response_model=PlanDetail, summary="Partition into a draft")
-def create_plan(request: PlanRequest, engine: Engine = Depends(get_engine)) -> dict:
-    """Partition stored communities into grids and store them as a draft plan."""
+def create_plan(
+    request: PlanRequest, http: Request, engine: Engine = Depends(get_engine)
+) -> dict:
+    """Partition stored communities into grids and store them as a draft plan.
+
+    Communities outside the caller's scope are refused; when none are named, those of the
+    caller's scope are partitioned.
+    """
+    communities = request.communities
+    scope = principal(http).scope
+    if communities is None and scope:
+        communities = queries.community_codes(engine, prefix=scope)
+    for code in communities or ():
+        require_scope(http, code)
     return plans.create_draft(
         engine,
-        communities=request.communities,
+        communities=communities,
         params=PartitionParams(target=request.target, tolerance=request.tolerance),
         seed=request.seed,
         name=request.name,
@@ -94,10 +107,16 @@ def create_plan(request: PlanRequest, engine: Engine = Depends(get_engine)) -> d
 @router.post("/plans/{plan_id}/publish", response_model=PlanDetail, summary="Publish a draft")
 def publish_plan(
     plan_id: int,
+    http: Request,
     request: Annotated[PublishRequest | None, Body()] = None,
     engine: Engine = Depends(get_engine),
 ) -> dict:
-    """Check a draft and publish it; 422 lists every failed check, 409 if not a draft."""
+    """Check a draft and publish it; 422 lists every failed check, 409 if not a draft.
+
+    Every community of the plan must lie in the caller's scope.
+    """
+    for code in plans.get_plan(engine, plan_id)["community_codes"]:
+        require_scope(http, code)
     request = request or PublishRequest()
     return plans.publish(
         engine, plan_id, effective_from=request.effective_from, exceptions=request.exceptions
@@ -106,17 +125,31 @@ def publish_plan(
 
 @router.get("/plans", response_model=list[PlanSummary], summary="List plans")
 def list_plans(
+    http: Request,
     status: Literal["draft", "published", "superseded"] | None = None,
     engine: Engine = Depends(get_engine),
 ) -> list[dict]:
-    """Every plan, newest first."""
-    return plans.list_plans(engine, status)
+    """The plans touching the caller's scope, newest first."""
+    caller = principal(http)
+    return [
+        p for p in plans.list_plans(engine, status)
+        if any(caller.covers(code) for code in p["community_codes"])
+    ]  # fmt: skip
+
+
+def _readable_plan(http: Request, engine: Engine, plan_id: int) -> dict:
+    """The plan, if one of its communities lies in the caller's scope (else 403)."""
+    plan = plans.get_plan(engine, plan_id)
+    codes = plan["community_codes"]
+    if codes and not any(principal(http).covers(code) for code in codes):
+        require_scope(http, codes[0])
+    return plan
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail, summary="One plan with metrics")
-def get_plan(plan_id: int, engine: Engine = Depends(get_engine)) -> dict:
+def get_plan(plan_id: int, http: Request, engine: Engine = Depends(get_engine)) -> dict:
     """A plan's summary and quality measures."""
-    return plans.get_plan(engine, plan_id)
+    return _readable_plan(http, engine, plan_id)
 
 
 @router.get(
@@ -125,8 +158,11 @@ def get_plan(plan_id: int, engine: Engine = Depends(get_engine)) -> dict:
     summary="A plan's grids as GeoJSON",
     responses={200: {"content": {MediaType.geojson.value: {}}}},
 )
-def plan_grids(plan_id: int, engine: Engine = Depends(get_engine)) -> GeoJSONResponse:
+def plan_grids(
+    plan_id: int, http: Request, engine: Engine = Depends(get_engine)
+) -> GeoJSONResponse:
     """The grids of a plan: code, community, households, buildings, area and flags."""
+    _readable_plan(http, engine, plan_id)
     return GeoJSONResponse(plans.plan_grids(engine, plan_id))
 
 

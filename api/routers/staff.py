@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from api import staff
+from api.access import require_scope
 from api.deps import get_engine
 
 router = APIRouter(tags=["staff"])
@@ -93,8 +94,16 @@ def get_staff(staff_id: int, engine: Engine = Depends(get_engine)) -> dict:
     "/staff/{staff_id}", response_model=Staff, summary="Change a staff member",
     responses=_UNKNOWN_PERSON,
 )  # fmt: skip
-def update_staff(staff_id: int, change: StaffChange, engine: Engine = Depends(get_engine)) -> dict:
-    """Change the fields given; ``grid_code`` moves the person to another grid in force."""
+def update_staff(
+    staff_id: int, change: StaffChange, request: Request, engine: Engine = Depends(get_engine)
+) -> dict:
+    """Change the fields given; ``grid_code`` moves the person to another grid in force.
+
+    Both the person's grid and the grid moved to must lie in the caller's scope.
+    """
+    require_scope(request, staff.get_staff(engine, staff_id)["grid_code"])
+    if change.grid_code:
+        require_scope(request, change.grid_code)
     return staff.update_staff(engine, staff_id, change.model_dump(exclude_unset=True))
 
 
@@ -102,7 +111,8 @@ def update_staff(staff_id: int, change: StaffChange, engine: Engine = Depends(ge
     "/staff/{staff_id}", status_code=204, response_class=Response,
     summary="Remove a staff member", responses=_UNKNOWN_PERSON,
 )  # fmt: skip
-def delete_staff(staff_id: int, engine: Engine = Depends(get_engine)) -> Response:
-    """Remove a grid worker."""
+def delete_staff(staff_id: int, request: Request, engine: Engine = Depends(get_engine)) -> Response:
+    """Remove a grid worker; the person's grid must lie in the caller's scope."""
+    require_scope(request, staff.get_staff(engine, staff_id)["grid_code"])
     staff.delete_staff(engine, staff_id)
     return Response(status_code=204)

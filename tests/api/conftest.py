@@ -6,8 +6,9 @@ before or after a module using ``city``, never inside it, so the city is loaded 
 each module that asks for it.
 """
 
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from api import models as m
 from api import plans
 from api.app import create_app
+from api.auth import store
 from api.loading import facility_class_names, load_layer
 from api.settings import DatabaseSettings, Settings
 from gis.importing import prepare_layer
@@ -29,8 +31,8 @@ CITY_LAYERS = ("streets", "communities", "compounds", "buildings")
 # Same as tests/api/test_plans.py: with the tiny city's roads and seed 0 every grid publishes.
 PUBLISHABLE = PartitionParams(target=300, tolerance=0.25)
 EVERY_TABLE = (
-    "grid_staff, grid_code_registry, grid_assignment, grid, grid_plan, import_log, facility, "
-    "building, compound, community, street"
+    "audit_log, auth_session, app_user, grid_staff, grid_code_registry, grid_assignment, "
+    "grid, grid_plan, import_log, facility, building, compound, community, street"
 )
 #: Facility classes of the synthetic facilities: a street lamp every third building, a
 #: police post every 25th.
@@ -120,3 +122,19 @@ def grid_codes(engine: sa.Engine, plan_id: int) -> list[str]:
     with engine.connect() as conn:
         query = sa.select(g.c.code).where(g.c.plan_id == plan_id).order_by(g.c.code)
         return list(conn.execute(query).scalars())
+
+
+#: The password of every account made by :func:`bearer`.
+PASSWORD = "test-password-1"
+
+
+def bearer(engine: sa.Engine, role: str, scope: str | None = None, name: str | None = None) -> dict:
+    """``Authorization`` headers of a new account with ``role`` and ``scope``.
+
+    The token is issued directly (no login round trip); tests of the login itself go through
+    ``POST /auth/token``.
+    """
+    name = name or f"{role}-{scope or 'all'}-{uuid.uuid4().hex[:6]}"
+    user = store.add_user(engine, name, PASSWORD, role, scope)
+    token, _ = store.issue_token(engine, user["id"], timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}

@@ -3,7 +3,7 @@
 import pytest
 from shapely.geometry import Point, box
 
-from tests.api.conftest import POLICE
+from tests.api.conftest import POLICE, bearer
 
 STAFF = {"name": "王芳", "post": "B", "duties": "网格巡查", "phone": "13812345678"}
 
@@ -40,6 +40,7 @@ def test_lookup_finds_the_grid_of_each_building(client, city, building_id):
 
 
 def test_lookup_lists_the_grid_s_staff(client, no_staff):
+    client.headers.update(bearer(no_staff.engine, "admin"))
     grid = client.get("/lookup", params=_inside(no_staff, 40)).json()["grid"]
     a = {**STAFF, "name": "李强", "post": "A", "duties": "安全生产", "phone": "025-84321234"}
     for person in (STAFF, a):

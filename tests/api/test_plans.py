@@ -20,6 +20,7 @@ from gis.importing import prepare_layer
 from gis.partition import PartitionParams
 from gis.roads import read_roads
 from gis.synthetic import make_city
+from tests.api.conftest import bearer
 
 PLAN_TABLES = "grid_code_registry, grid_assignment, grid, grid_plan"
 CITY_LAYERS = ("streets", "communities", "compounds", "buildings")
@@ -54,8 +55,10 @@ def roads(city):
 
 
 @pytest.fixture
-def client(settings):
+def client(settings, db):
+    """A client logged in as an admin."""
     with TestClient(create_app(settings)) as test_client:
+        test_client.headers.update(bearer(db, "admin"))
         yield test_client
 
 

@@ -6,9 +6,15 @@ import sqlalchemy as sa
 from api import models as m
 from api.staff import normalise_phone
 from gis.errors import InputError
-from tests.api.conftest import grid_codes
+from tests.api.conftest import bearer, grid_codes
 
 PERSON = {"name": "王芳", "post": "B", "duties": "网格巡查、入户走访", "phone": "13812345678"}
+
+
+@pytest.fixture(autouse=True)
+def _as_admin(client, city):
+    """Staff are kept by logged-in accounts: this module's client is an admin."""
+    client.headers.update(bearer(city.engine, "admin"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.settings import DatabaseSettings, Settings
-from tests.api.conftest import city, grid_codes  # noqa: F401  (the city fixture is shared)
+from tests.api.conftest import bearer, city, grid_codes  # noqa: F401  (city is shared)
 from tests.live import live_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,10 +46,11 @@ def served(city, database_url, tmp_path_factory) -> Iterator[Served]:  # noqa: F
 
 def _with_staff(loaded, url: str) -> Iterator[Served]:  # noqa: ANN001
     code = grid_codes(loaded.engine, loaded.plan_id)[0]
-    answer = httpx.post(f"{url}/grids/{code}/staff", json=PERSON, timeout=10)
+    admin = bearer(loaded.engine, "admin")
+    answer = httpx.post(f"{url}/grids/{code}/staff", json=PERSON, headers=admin, timeout=10)
     assert answer.status_code == 201, answer.text
     yield Served(url, code, answer.json())
-    httpx.delete(f"{url}/staff/{answer.json()['id']}", timeout=10)
+    httpx.delete(f"{url}/staff/{answer.json()['id']}", headers=admin, timeout=10)
 
 
 @pytest.fixture(scope="session")
