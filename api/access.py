@@ -71,6 +71,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/users/{name}"): ADMIN,
     ("PUT", "/users/{name}/password"): ADMIN,
     ("GET", "/audit"): ADMIN,
+    # data imports: a street office within its street
+    ("POST", "/imports/{layer}"): STREET,
     # plans (drafts are internal; the grids in force are public)
     ("POST", "/plans"): STREET,
     ("GET", "/plans"): STREET,

@@ -15,7 +15,19 @@ from api import access
 from api.auth import actor
 from api.database import connect
 from api.errors import install_error_handlers
-from api.routers import auth, features, health, home, lookup, maps, ogc, plans, staff, tiles
+from api.routers import (
+    auth,
+    features,
+    health,
+    home,
+    imports,
+    lookup,
+    maps,
+    ogc,
+    plans,
+    staff,
+    tiles,
+)
 from api.settings import Settings
 
 
@@ -52,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(auth.router)
     app.include_router(plans.router)
+    app.include_router(imports.router)
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(lookup.router)

@@ -16,6 +16,7 @@ from gis.errors import (
     NotFoundError,
     WanggeError,
 )
+from gis.uploads import ContentMismatch, UploadTooLarge
 
 #: Domain error → HTTP status. The most specific class listed first wins.
 STATUS: dict[type[WanggeError], int] = {
@@ -23,6 +24,8 @@ STATUS: dict[type[WanggeError], int] = {
     Forbidden: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    UploadTooLarge: 413,
+    ContentMismatch: 415,
     InputError: 422,
     TooManyAttempts: 429,
     DatabaseUnavailable: 503,

@@ -108,6 +108,20 @@ class ServerSettings(BaseSettings):
     map_attribution: str = ""
 
 
+class UploadSettings(BaseSettings):
+    """Uploaded files.
+
+    Attributes
+    ----------
+    upload_max_mb : float
+        ``WANGGE_UPLOAD_MAX_MB``: largest file accepted by ``POST /imports/{layer}``, in MiB.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
+
+    upload_max_mb: float = Field(200.0, gt=0, le=4096)
+
+
 class AuthSettings(BaseSettings):
     """Logins.
 
@@ -138,3 +152,4 @@ class Settings(BaseSettings):
     imports: ImportSettings = Field(default_factory=ImportSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
