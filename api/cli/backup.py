@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 import typer
+from sqlalchemy.engine import Engine
 
 from api import backup as backups
 from api.cli.common import console, friendly_errors
-from api.database import connect
+from api.database import make_engine, resolve_url
 from api.settings import Settings
+from gis.errors import DatabaseUnavailable
+
+
+def _open(settings: Settings) -> Engine:
+    """An engine on the configured database, which may be empty (no PostGIS, no schema)."""
+    engine = make_engine(resolve_url(settings.db), pool_size=1)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
+            f"{str(exc.orig).strip().splitlines()[0]}",
+            fix="check WANGGE_DATABASE_URL, or unset it to use the embedded database",
+        ) from exc
+    return engine
 
 
 def backup(
@@ -18,7 +37,7 @@ def backup(
     """Back up the database (every wangge table, not the extensions) to FILE."""
     settings = Settings()
     with friendly_errors():
-        engine = connect(settings.db, run_migrations=False)
+        engine = _open(settings)
         try:
             with console.status(f"writing {file.name}…"):
                 info = backups.backup(engine, file)
@@ -37,7 +56,7 @@ def restore(
     """Replace the database's contents by a backup, all or nothing."""
     settings = Settings()
     with friendly_errors():
-        engine = connect(settings.db, run_migrations=False)
+        engine = _open(settings)
         try:
             with console.status(f"restoring {file.name}…"):
                 info = backups.restore(engine, file)

@@ -1,13 +1,17 @@
 """Backup and restore: a round trip without loss, and files that are refused unchanged."""
 
 import subprocess
+import uuid
 
+import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from api import backup as backups
 from api.cli import app as cli
+from api.database import make_engine
 from gis.errors import InputError
 from tests.corpus import table_digests
 
@@ -151,3 +155,45 @@ def test_failing_restore_changes_nothing(city, saved):
     finally:
         with city.engine.begin() as conn:
             conn.execute(sa.text("DROP VIEW someone_elses_view"))
+
+
+@pytest.fixture
+def empty_database(database_url):
+    """A new database on the same server, without PostGIS or any table; dropped after."""
+    url = make_url(database_url)
+    name = f"wangge_restore_{uuid.uuid4().hex[:8]}"
+    admin = url.set(database="postgres", drivername="postgresql").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_restore_into_an_empty_database_recreates_everything(city, saved, empty_database, env):
+    path, before, _ = saved
+    result = runner.invoke(
+        cli, ["restore", str(path)], env={**env, "WANGGE_DATABASE_URL": empty_database}
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(empty_database)
+    try:
+        assert table_digests(engine) == before
+    finally:
+        engine.dispose()
+
+
+def test_backup_older_than_the_database_is_refused(city, saved, tmp_path):
+    _, before, _ = saved
+    old = tmp_path / "old.backup"
+    with city.engine.begin() as conn:
+        head = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+    try:
+        backups.backup(city.engine, old)
+    finally:
+        with city.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    with pytest.raises(backups.BackupError, match=f"at schema revision {head}, newer than"):
+        backups.restore(city.engine, old)
+    assert table_digests(city.engine) == before
