@@ -42,7 +42,7 @@ _EXTENSION_NAME = re.compile(r"^\d+; \d+ \d+ EXTENSION - (\w+) ")
 
 
 class BackupError(InputError):
-    """A file that cannot be restored: not a wangge backup, damaged, or too new."""
+    """A backup that cannot be written there, or a file that cannot be restored."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,17 @@ def backup(engine: Engine, path: str | os.PathLike) -> BackupInfo:
 
     Raises
     ------
+    BackupError
+        If the folder of ``path`` does not exist.
     DatabaseUnavailable
         If pg_dump fails (server unreachable, programs missing).
     """
     target = Path(path)
+    if not target.parent.is_dir():
+        raise BackupError(
+            f"cannot write {target}: the folder {target.parent} does not exist",
+            fix="create the folder first, or give another path",
+        )
     bindir = client_bindir(engine)
     env = libpq_env(engine.url)
     partial = target.with_name(f".{target.name}.partial")

@@ -197,3 +197,8 @@ def test_backup_older_than_the_database_is_refused(city, saved, tmp_path):
     with pytest.raises(backups.BackupError, match=f"at schema revision {head}, newer than"):
         backups.restore(city.engine, old)
     assert table_digests(city.engine) == before
+
+
+def test_backup_into_a_missing_folder_is_refused(city, tmp_path):
+    with pytest.raises(backups.BackupError, match="does not exist"):
+        backups.backup(city.engine, tmp_path / "no" / "such" / "x.backup")
