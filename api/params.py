@@ -201,3 +201,8 @@ class SearchQuery:
             raise InputError(
                 f"limit {self.limit} is out of range", fix=f"give a limit from 1 to {MAX_SEARCH}"
             )
+
+
+#: A stored row's id in a path (PostgreSQL ``integer``): out-of-range ids are a 422, not a
+#: database error.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the id as listed")]

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from api import plans, queries
 from api.access import principal, require_scope
 from api.deps import get_engine
+from api.params import RowId
 from api.responses import GeoJSONResponse, MediaType
 from gis.partition import PartitionParams
 
@@ -106,7 +107,7 @@ def create_plan(
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanDetail, summary="Publish a draft")
 def publish_plan(
-    plan_id: int,
+    plan_id: RowId,
     http: Request,
     request: Annotated[PublishRequest | None, Body()] = None,
     engine: Engine = Depends(get_engine),
@@ -147,7 +148,7 @@ def _readable_plan(http: Request, engine: Engine, plan_id: int) -> dict:
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail, summary="One plan with metrics")
-def get_plan(plan_id: int, http: Request, engine: Engine = Depends(get_engine)) -> dict:
+def get_plan(plan_id: RowId, http: Request, engine: Engine = Depends(get_engine)) -> dict:
     """A plan's summary and quality measures."""
     return _readable_plan(http, engine, plan_id)
 
@@ -159,7 +160,7 @@ def get_plan(plan_id: int, http: Request, engine: Engine = Depends(get_engine)) 
     responses={200: {"content": {MediaType.geojson.value: {}}}},
 )
 def plan_grids(
-    plan_id: int, http: Request, engine: Engine = Depends(get_engine)
+    plan_id: RowId, http: Request, engine: Engine = Depends(get_engine)
 ) -> GeoJSONResponse:
     """The grids of a plan: code, community, households, buildings, area and flags."""
     _readable_plan(http, engine, plan_id)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from api import staff
 from api.access import require_scope
 from api.deps import get_engine
+from api.params import RowId
 
 router = APIRouter(tags=["staff"])
 
@@ -85,7 +86,7 @@ def add_staff(code: str, person: StaffNew, engine: Engine = Depends(get_engine))
 @router.get(
     "/staff/{staff_id}", response_model=Staff, summary="One staff member", responses=_UNKNOWN_PERSON
 )
-def get_staff(staff_id: int, engine: Engine = Depends(get_engine)) -> dict:
+def get_staff(staff_id: RowId, engine: Engine = Depends(get_engine)) -> dict:
     """A grid worker."""
     return staff.get_staff(engine, staff_id)
 
@@ -95,7 +96,7 @@ def get_staff(staff_id: int, engine: Engine = Depends(get_engine)) -> dict:
     responses=_UNKNOWN_PERSON,
 )  # fmt: skip
 def update_staff(
-    staff_id: int, change: StaffChange, request: Request, engine: Engine = Depends(get_engine)
+    staff_id: RowId, change: StaffChange, request: Request, engine: Engine = Depends(get_engine)
 ) -> dict:
     """Change the fields given; ``grid_code`` moves the person to another grid in force.
 
@@ -111,7 +112,9 @@ def update_staff(
     "/staff/{staff_id}", status_code=204, response_class=Response,
     summary="Remove a staff member", responses=_UNKNOWN_PERSON,
 )  # fmt: skip
-def delete_staff(staff_id: int, request: Request, engine: Engine = Depends(get_engine)) -> Response:
+def delete_staff(
+    staff_id: RowId, request: Request, engine: Engine = Depends(get_engine)
+) -> Response:
     """Remove a grid worker; the person's grid must lie in the caller's scope."""
     require_scope(request, staff.get_staff(engine, staff_id)["grid_code"])
     staff.delete_staff(engine, staff_id)
