@@ -248,10 +248,9 @@ def restore(engine: Engine, path: str | os.PathLike) -> BackupInfo:
     ------
     BackupError
         If the file is not a complete wangge backup, is from an unknown (newer) schema
-        revision, or the database is at a newer revision than the backup. Nothing is
-        changed.
-        If pg_restore fails while restoring, its transaction is rolled back, so nothing
-        is changed either.
+        revision, or the database is at a newer revision than the backup (nothing is
+        changed); or if pg_restore fails while restoring (its transaction is rolled back,
+        so nothing is changed either; only missing extensions stay created).
     """
     info = inspect_backup(engine, path)
     _refuse_unknown_revision(info, engine)
@@ -280,7 +279,7 @@ def restore(engine: Engine, path: str | os.PathLike) -> BackupInfo:
                 f"--use-list={use_list.name}",
                 f"--dbname={env.get('PGDATABASE', '')}",
                 str(info.path),
-            ],  # fmt: skip
+            ],
             env,
         )
     if proc.returncode != 0:
