@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
 from api import models as m
+from api.auth import audit
 from gis.errors import ConflictError, SchemaError, WanggeError
 from gis.importing import ImportReport, PreparedLayer
 
@@ -123,6 +124,11 @@ def load_layer(engine: Engine, prepared: PreparedLayer) -> ImportReport:
                     features_read=report.features_read, inserted=report.inserted,
                     updated=report.updated, report=json.loads(json.dumps(report.to_dict())),
                 )
+            )  # fmt: skip
+            audit.record(
+                conn, "import", table.name, key=report.source,
+                after={"features_read": report.features_read, "inserted": report.inserted,
+                       "updated": report.updated, "format": report.format},
             )  # fmt: skip
     except sa.exc.IntegrityError as exc:
         raise _integrity_error(exc) from exc

@@ -132,3 +132,14 @@ def test_upload_names_are_reduced_to_a_safe_last_part():
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\data\\楼栋 2024.gpkg") == "楼栋_2024.gpkg"
     assert safe_name("..") == "upload" and safe_name(None) == "upload"
+
+
+def test_an_import_is_audited_with_its_user_and_counts(app_client, db, tmp_path):
+    admin = bearer(db, "admin", name="importer")
+    answer = _upload(app_client, "streets", "街道.gpkg", _file(tmp_path, "streets"), admin)
+    assert answer.status_code == 201
+    with db.connect() as conn:
+        row = conn.execute(sa.text("SELECT * FROM audit_log WHERE action = 'import'")).mappings()
+        entry = row.one()
+    assert entry["entity"] == "street" and entry["user_name"] == "importer"
+    assert entry["after"]["inserted"] == 1 and entry["entity_key"] == "街道.gpkg"
