@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import typer
 
 from api import plans
+from api.auth import store
 from api.cli.common import console, friendly_errors, open_engine
 from api.cli.importing import import_file
 from api.cli.partition import progress_bar
@@ -69,6 +71,27 @@ def publish_sample_grids(settings: Settings, folder: Path) -> dict:
     return plan
 
 
+def ensure_demo_admin(settings: Settings) -> str | None:
+    """Create an ``admin`` account with a random password when there is no account at all.
+
+    The password is written to ``<data_dir>/demo-admin.txt`` (readable by its owner only)
+    and returned, so the demo can be logged into; ``None`` when accounts exist already.
+    """
+    engine = open_engine(settings)
+    try:
+        if store.list_users(engine):
+            return None
+        password = secrets.token_urlsafe(9)
+        store.add_user(engine, "admin", password, "admin")
+    finally:
+        engine.dispose()
+    note = settings.db.data_dir / "demo-admin.txt"
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(f"admin\n{password}\n", encoding="utf-8")
+    note.chmod(0o600)
+    return password
+
+
 def demo(
     data: Path = typer.Option(None, help="Sample folder (default: data/nanjing)."),
     partition: bool = typer.Option(True, help="Partition the sample and publish its grids."),
@@ -83,6 +106,13 @@ def demo(
         load_sample(settings, folder)
         if partition:
             publish_sample_grids(settings, folder)
+        password = ensure_demo_admin(settings)
+    if password:
+        console.print(
+            f"created the account [bold]admin[/] with password [bold]{password}[/] "
+            f"(kept in {settings.db.data_dir / 'demo-admin.txt'}); log in at /login",
+            highlight=False,
+        )
     if serve:
         # the sample is OpenStreetMap data: its licence asks for the credit on the map
         os.environ.setdefault("WANGGE_MAP_ATTRIBUTION", SAMPLE_ATTRIBUTION)

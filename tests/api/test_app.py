@@ -17,7 +17,18 @@ def loaded(db, database_url, tmp_path):
     env = {"WANGGE_DATABASE_URL": database_url, "WANGGE_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["demo", "--no-serve"], env=env)
     assert result.exit_code == 0, result.output
+    assert "created the account admin" in " ".join(result.output.split())
     return db
+
+
+def test_demo_admin_can_log_in_and_is_made_once(loaded, client, database_url, tmp_path):
+    name, password = (tmp_path / "demo-admin.txt").read_text(encoding="utf-8").split()
+    assert (tmp_path / "demo-admin.txt").stat().st_mode & 0o077 == 0
+    token = client.post("/auth/token", data={"username": name, "password": password})
+    assert token.status_code == 200 and token.json()["user"]["role"] == "admin"
+    env = {"WANGGE_DATABASE_URL": database_url, "WANGGE_DATA_DIR": str(tmp_path)}
+    again = CliRunner().invoke(cli, ["demo", "--no-serve", "--no-partition"], env=env)
+    assert again.exit_code == 0 and "created the account" not in again.output
 
 
 @pytest.fixture
