@@ -92,6 +92,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/staff/{staff_id}"): PUBLIC,
     ("PATCH", "/staff/{staff_id}"): Rule(Role.COMMUNITY_STAFF),
     ("DELETE", "/staff/{staff_id}"): Rule(Role.COMMUNITY_STAFF),
+    # incidents: reported and handled by logged-in staff within scope; residents report
+    ("GET", "/incident-classes"): PUBLIC,
+    ("POST", "/incident-classes"): ADMIN,
+    ("POST", "/incidents"): LOGGED_IN,
+    ("GET", "/incidents"): LOGGED_IN,
+    ("GET", "/incidents/{incident_id}"): LOGGED_IN,
+    ("POST", "/incidents/{incident_id}/transitions"): LOGGED_IN,
+    ("POST", "/reports"): PUBLIC,
     # web map pages
     ("GET", "/map"): PUBLIC,
     ("GET", "/map/streets/{code}"): PUBLIC,

@@ -21,6 +21,7 @@ from api.routers import (
     health,
     home,
     imports,
+    incidents,
     lookup,
     maps,
     ogc,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(plans.router)
     app.include_router(imports.router)
+    app.include_router(incidents.router)
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(lookup.router)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -305,7 +306,10 @@ auth_session = Table(
     metadata,
     Column("token_hash", LargeBinary, primary_key=True),
     Column(
-        "user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+        "user_id",
+        Integer,
+        ForeignKey("app_user.id", ondelete="CASCADE"),
+        nullable=False,
         index=True,
     ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -328,8 +332,85 @@ audit_log = Table(
     Column("after", JSONB),
 )
 
+#: Incident sources and statuses (see :mod:`gis.incidents`).
+INCIDENT_SOURCES = ("patrol", "resident", "hotline", "other")
+INCIDENT_STATUSES = (
+    "reported", "accepted", "dispatched", "handled", "checked", "closed", "rejected",
+)  # fmt: skip
+
+incident_class = Table(
+    "incident_class",
+    metadata,
+    Column("code", String(4), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_code", String(2), ForeignKey("incident_class.code")),
+    Column("kind", Text, nullable=False),
+    Column("deadline_hours", Float),
+    Column("builtin", Boolean, nullable=False, server_default=false()),
+    CheckConstraint("code ~ '^[0-9]{2}([0-9]{2})?$'", name="incident_class_code_format"),
+    CheckConstraint(
+        "(length(code) = 2 AND parent_code IS NULL) OR parent_code = left(code, 2)",
+        name="incident_class_parent",
+    ),
+    CheckConstraint("kind IN ('event', 'dispute')", name="incident_class_kind"),
+    CheckConstraint("deadline_hours IS NULL OR deadline_hours > 0", name="incident_class_deadline"),
+)
+
+incident = Table(
+    "incident",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_key", Text, unique=True),
+    Column(
+        "class_code",
+        String(4),
+        ForeignKey("incident_class.code", onupdate="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    Column("description", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False),
+    Column("reporter_name", Text),
+    Column("reporter_phone", Text),
+    Column("parties", Text),
+    Column("reported_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("location", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
+    Column("building_id", Integer, ForeignKey("building.id", ondelete="SET NULL")),
+    Column("grid_code", String(15), index=True),
+    Column("community_code", String(12), index=True),
+    Column("facility_id", Integer, ForeignKey("facility.id", ondelete="SET NULL")),
+    Column("status", Text, nullable=False, server_default="reported", index=True),
+    Column("dispatched_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("handled_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("reopened", Integer, nullable=False, server_default="0"),
+    *_stamps(),
+    CheckConstraint(f"source IN {INCIDENT_SOURCES!r}", name="incident_source_known"),
+    CheckConstraint(f"status IN {INCIDENT_STATUSES!r}", name="incident_status_known"),
+)
+
+incident_event = Table(
+    "incident_event",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incident.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    Column("from_status", Text),
+    Column("to_status", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("user_id", Integer),
+    Column("user_name", Text, nullable=False),
+    Column("note", Text),
+)
+
 #: Tables whose every row change the ``wangge_audit`` trigger writes to ``audit_log``.
-AUDITED_TABLES = ("grid_staff", "app_user", "facility_class", "grid_plan")
+AUDITED_TABLES = ("grid_staff", "app_user", "facility_class", "grid_plan", "incident_class")
 
 #: Trigram (pg_trgm) indexes behind partial-match search (ILIKE '%…%'): (table, column).
 TRIGRAM_COLUMNS = (

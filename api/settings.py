@@ -134,6 +134,9 @@ class AuthSettings(BaseSettings):
         address within ``login_window_s``; further attempts get 429 until the window passes.
     login_window_s : float
         ``WANGGE_LOGIN_WINDOW_S``: that window, in seconds.
+    reports_per_window, report_window_s : int, float
+        ``WANGGE_REPORTS_PER_WINDOW`` / ``WANGGE_REPORT_WINDOW_S``: residents' reports
+        (``POST /reports``, no login) accepted per client address within the window.
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
@@ -141,6 +144,8 @@ class AuthSettings(BaseSettings):
     token_hours: float = Field(12.0, gt=0, le=24 * 30)
     login_attempts: int = Field(5, ge=1, le=1000)
     login_window_s: float = Field(300.0, gt=0, le=86400)
+    reports_per_window: int = Field(20, ge=1, le=100_000)
+    report_window_s: float = Field(600.0, gt=0, le=86400)
 
 
 class Settings(BaseSettings):

@@ -55,7 +55,7 @@ class AttemptLimiter:
         return int(wait) + 1 if wait > 0 else 0
 
     def fail(self, *keys: str) -> None:
-        """Count one failure against each of ``keys``."""
+        """Count one failure (or, for a limit on all attempts, one attempt) against ``keys``."""
         now = self._clock()
         with self._lock:
             for key in keys:

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from api import models as m
 from api.access import RULES, routes_without_rule, rule_for
-from api.auth.roles import LOGIN_ROLES, Role
+from api.auth.roles import LOGIN_ROLES, Principal, Role
+from api.incidents import store as incidents
 from tests.api.conftest import bearer, grid_codes
 
 PERSON = {"name": "赵敏", "post": "B", "duties": "巡查", "phone": "13812345678"}
@@ -24,11 +25,20 @@ PERSON = {"name": "赵敏", "post": "B", "duties": "巡查", "phone": "138123456
 def places(city):
     """Real codes and ids of the city, to fill path parameters with."""
     grid = grid_codes(city.engine, city.plan_id)[0]
+    a, g = m.grid_assignment, m.grid
     with city.engine.connect() as conn:
         feature = conn.execute(sa.select(sa.func.min(m.building.c.id))).scalar_one()
+        in_grid = conn.execute(
+            sa.select(sa.func.min(a.c.building_id)).join(g, g.c.id == a.c.grid_id)
+            .where(g.c.code == grid, g.c.plan_id == city.plan_id)
+        ).scalar_one()  # fmt: skip
+    case = incidents.report(
+        city.engine, {"building_id": in_grid, "class_code": "0102", "source": "patrol"},
+        Principal(Role.ADMIN, name="test"),
+    )  # fmt: skip
     return {
         "grid": grid, "community": grid[:12], "street": grid[:9], "plan_id": city.plan_id,
-        "building": feature,
+        "building": feature, "incident": case["id"],
     }  # fmt: skip
 
 
@@ -53,6 +63,7 @@ def _url(path: str, places: dict, staff_id: int) -> str:
         "code": places["grid"], "layer": "buildings", "z": "14", "x": "13000", "y": "6000",
         "plan_id": str(places["plan_id"]), "staff_id": str(staff_id), "name": "nobody-here",
         "collection_id": "buildings", "feature_id": str(places["building"]),
+        "incident_id": str(places["incident"]),
     }  # fmt: skip
     if path.startswith("/map/streets/"):
         values["code"] = places["street"]
