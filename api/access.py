@@ -100,6 +100,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/incidents/{incident_id}"): LOGGED_IN,
     ("POST", "/incidents/{incident_id}/transitions"): LOGGED_IN,
     ("POST", "/reports"): PUBLIC,
+    ("GET", "/stats/incidents"): LOGGED_IN,
     # web map pages
     ("GET", "/map"): PUBLIC,
     ("GET", "/map/streets/{code}"): PUBLIC,

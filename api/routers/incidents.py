@@ -6,7 +6,7 @@ Residents report through ``POST /reports`` without a login, limited per client a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,7 +19,7 @@ from api.auth.masking import mask_incident
 from api.auth.ratelimit import AttemptLimiter
 from api.auth.roles import Principal, Role
 from api.deps import get_engine
-from api.incidents import classes, store
+from api.incidents import classes, stats, store
 from api.incidents.placing import Place
 from api.params import BBox, Paging, RowId, bbox_query
 from api.responses import GeoJSONResponse, MediaType
@@ -254,3 +254,35 @@ def move(
         )
     moved = store.transition(engine, incident_id, step.to, who, step.note)
     return _jsonable(mask_incident(moved, who))
+
+
+@router.get("/stats/incidents", summary="Incident rates per grid or community, with trend")
+def incident_rates(
+    request: Request,
+    by: Literal["grid", "community"] = "grid",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    class_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}([0-9]{2})?$")] = None,
+    engine: Engine = Depends(get_engine),
+) -> dict:
+    """Per unit in the caller's scope: count, rate per 100 households, trend, by class.
+
+    The trend compares with the period of the same length just before; the period defaults
+    to the last 30 days.
+    """
+    end = until or datetime.now(UTC)
+    start = since or end - timedelta(days=30)
+    if start.tzinfo is None or end.tzinfo is None:
+        start, end = (
+            start.replace(tzinfo=start.tzinfo or UTC),
+            end.replace(tzinfo=end.tzinfo or UTC),
+        )
+    if start >= end:
+        raise InputError("since must be before until", fix="give an earlier since")
+    period = stats.Period(start, end)
+    rows = stats.incident_rates(engine, period, principal(request), by=by, class_code=class_code)
+    previous = period.previous
+    return {
+        "by": by, "since": start.isoformat(), "until": end.isoformat(),
+        "previous_since": previous.since.isoformat(), "units": rows,
+    }  # fmt: skip

@@ -252,3 +252,31 @@ def test_masks():
     assert mask_name("欧阳娜娜") == "欧***" and mask_name("王") == "王*"
     assert mask_phone("13912345678") == "139****5678"
     assert mask_phone("025-84321234") == "****1234"
+
+
+def test_rates_per_grid_with_trend_and_classes(client, city, where, people):
+    now = datetime.now(UTC)
+    with city.engine.begin() as conn:
+        conn.execute(sa.delete(m.incident))
+    for days_ago, code in [(1, "0102"), (2, "0102"), (3, "5101"), (40, "0102")]:
+        when = (now - timedelta(days=days_ago)).isoformat()
+        _report(client, where, people["worker"], class_code=code, reported_at=when)
+    params = {"since": (now - timedelta(days=30)).isoformat(), "until": now.isoformat()}
+    body = client.get("/stats/incidents", params=params, headers=people["street"]).json()
+    units = {u["code"]: u for u in body["units"]}
+    mine = units[where["grid"]]
+    assert mine["count"] == 3 and mine["previous"] == 1 and mine["trend"] == pytest.approx(2.0)
+    assert mine["by_class"] == {"01": 2, "51": 1}
+    assert mine["rate_per_100"] == pytest.approx(300 / mine["households"])
+    assert all(u["code"].startswith(where["street"]) for u in body["units"])
+    quiet = [u for u in body["units"] if u["code"] != where["grid"]]
+    assert quiet and all(u["count"] == 0 and u["trend"] is None for u in quiet)
+    by_community = client.get(
+        "/stats/incidents", params={**params, "by": "community", "class_code": "51"},
+        headers=people["community"],
+    ).json()  # fmt: skip
+    assert [(u["code"], u["count"]) for u in by_community["units"] if u["count"]] == [
+        (where["community"], 1)
+    ]
+    worker = client.get("/stats/incidents", params=params, headers=people["worker"]).json()
+    assert {u["code"] for u in worker["units"]} == {where["grid"]}
