@@ -7,17 +7,25 @@ first as their EPSG definitions say. CGCS2000 and WGS84 agree within centimetres
 converts between them with a null transformation), so coordinates are not transformed,
 only their axes swapped.
 
+Collection extents are kept by :class:`ExtentCache` until the data change, so that the
+collections document costs one small query instead of an extent scan per layer.
+
 This module does not use ``from __future__ import annotations``: FastAPI reads the field
 annotations of :class:`OgcOptions` at run time.
 """
 
+import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Query
+from sqlalchemy.engine import Engine
 from starlette.datastructures import URL
 
+from api import features
+from api import models as m
 from api.features import Layer
 from api.params import BBox
 from api.responses import MediaType
@@ -220,3 +228,74 @@ def items_links(self_url: URL, collection_url: str, limit: int, offset: int, mor
 def content_crs(uri: str) -> dict[str, str]:
     """The ``Content-Crs`` header of a response in ``uri``."""
     return {"Content-Crs": f"<{uri}>"}
+
+
+Bounds = tuple[float, float, float, float]
+
+
+def data_version() -> sa.Select:
+    """One row that changes whenever a layer's extent may have changed.
+
+    Every import writes an ``import_log`` row (its count, last id and time change, also
+    after a ``TRUNCATE … RESTART IDENTITY`` and a new import); every publication sets a
+    plan's ``published_at`` and the plans in force change with the day, which
+    :meth:`ExtentCache.get` adds. Both tables are small, so this is cheap.
+    """
+    log, p = m.import_log, m.grid_plan
+    live = p.c.status.in_(("published", "superseded"))
+    return sa.select(
+        sa.select(sa.func.count()).select_from(log).scalar_subquery(),
+        sa.select(sa.func.max(log.c.id)).scalar_subquery(),
+        sa.select(sa.func.max(log.c.imported_at)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(p).where(live).scalar_subquery(),
+        sa.select(sa.func.max(p.c.published_at)).scalar_subquery(),
+        sa.select(sa.func.max(p.c.effective_from)).where(live).scalar_subquery(),
+        sa.select(sa.func.max(p.c.effective_to)).where(live).scalar_subquery(),
+    )
+
+
+class ExtentCache:
+    """Extents of the layers, computed once per version of the data.
+
+    :meth:`get` asks the database for :func:`data_version` (one round trip) and computes
+    the extents again only when it differs from the version they were computed at. The
+    version is read *before* the extents, so data that change in between give extents
+    newer than their version, which the next call replaces: never stale ones.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: tuple | None = None
+        self._bounds: dict[str, Bounds | None] = {}
+
+    def get(self, engine: Engine, name: str) -> Bounds | None:
+        """The extent of layer ``name`` (minx, miny, maxx, maxy in CRS84), ``None`` if empty.
+
+        Raises
+        ------
+        NotFoundError
+            Unknown layer.
+        """
+        layer = features.get_layer(name)
+        return self._extent(engine, self._current(engine), layer.name)
+
+    def all(self, engine: Engine) -> dict[str, Bounds | None]:
+        """The extent of every layer, by name: one version query, a scan only for changes."""
+        version = self._current(engine)
+        return {name: self._extent(engine, version, name) for name in features.LAYERS}
+
+    @staticmethod
+    def _current(engine: Engine) -> tuple:
+        with features.read_connection(engine) as conn:
+            return (date.today(), *conn.execute(data_version()).one())
+
+    def _extent(self, engine: Engine, version: tuple, name: str) -> Bounds | None:
+        with self._lock:
+            if version == self._version and name in self._bounds:
+                return self._bounds[name]
+        bounds = features.extent(engine, name)
+        with self._lock:
+            if version != self._version:
+                self._version, self._bounds = version, {}
+            self._bounds[name] = bounds
+        return bounds

@@ -66,9 +66,13 @@ def _collection_url(request: Request, collection_id: str) -> str:
     return str(request.url_for("ogc_collection", collection_id=collection_id))
 
 
-def _collection_doc(request: Request, engine: Engine, layer: features.Layer) -> dict:
-    bounds = features.extent(engine, layer.name)
-    return ogc.collection(layer, bounds, _collection_url(request, layer.name))
+def extent_cache(request: Request) -> ogc.ExtentCache:
+    """The app's cache of layer extents, made on first use."""
+    state = request.app.state
+    cache = getattr(state, "ogc_extents", None)
+    if cache is None:
+        cache = state.ogc_extents = ogc.ExtentCache()
+    return cache
 
 
 @router.get("", name="ogc_landing", summary="Landing page", responses=_JSON)
@@ -93,9 +97,14 @@ def collections(
     request: Request,
     options: Annotated[OgcOptions, Depends()],
     engine: Engine = Depends(get_engine),
+    extents: ogc.ExtentCache = Depends(extent_cache),
 ) -> JSONResponse:
     """Every layer as a collection, with its extent in CRS84."""
-    docs = [_collection_doc(request, engine, layer) for layer in features.LAYERS.values()]
+    bounds = extents.all(engine)
+    docs = [
+        ogc.collection(layer, bounds[name], _collection_url(request, name))
+        for name, layer in features.LAYERS.items()
+    ]
     return JSONResponse(ogc.collections(docs, str(request.url_for("ogc_collections"))))
 
 
@@ -110,9 +119,12 @@ def collection(
     request: Request,
     options: Annotated[OgcOptions, Depends()],
     engine: Engine = Depends(get_engine),
+    extents: ogc.ExtentCache = Depends(extent_cache),
 ) -> JSONResponse:
     """One layer's description: title, extent, CRS offered and links to its items."""
-    return JSONResponse(_collection_doc(request, engine, features.get_layer(collection_id)))
+    layer = features.get_layer(collection_id)
+    bounds = extents.get(engine, layer.name)
+    return JSONResponse(ogc.collection(layer, bounds, _collection_url(request, layer.name)))
 
 
 @router.get(
