@@ -23,7 +23,10 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The web benchmarks load with wrk (Debian) and run tipg from bench/.peers-venv (made on use).
 bench: system venv
+	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends wrk; }
 	$(BIN)/pip install -q -e '.[all,bench]'
 	$(BIN)/python bench/run.py
 
