@@ -107,9 +107,11 @@ def count_cells(
     geoms = _lonlat_geometry(points)
     present = ~(geoms.isna() | geoms.is_empty).to_numpy()
     geoms = geoms[present]
+    shapes = geoms.to_numpy()
     if not geoms.geom_type.eq("Point").all():
-        geoms = geoms.centroid
-    xy = shapely.get_coordinates(geoms.to_numpy())
+        # a footprint's centroid in degrees: metres off at most for a building, no matter
+        shapes = shapely.centroid(shapes)
+    xy = shapely.get_coordinates(shapes)
     cells = cell_ids(xy[:, 0], xy[:, 1], resolution)
     if weights is None:
         unique, counts = np.unique(cells, return_counts=True)

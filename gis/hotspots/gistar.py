@@ -125,6 +125,9 @@ def gi_star(
         with warnings.catch_warnings():
             # separate patches of cells (several neighbourhoods) are expected, not a problem
             warnings.filterwarnings("ignore", "The weights matrix is not fully connected")
+            # esda's p_sim will become two-sided; gi_p comes from z_sim and does not change
+            warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
+            warnings.filterwarnings("ignore", "`row_stack` alias", DeprecationWarning)
             local = esda.G_Local(
                 y, weights, transform="B", star=True, permutations=permutations,
                 n_jobs=n_jobs, seed=seed, keep_simulations=True,
