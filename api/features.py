@@ -12,6 +12,7 @@ features ``&&`` the tile envelope (in EPSG:4326, so the GiST index serves),
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 from api import models as m
 from api.params import BBox, Paging, TileXYZ
 from api.plans.reading import in_force
+from gis.chinacoords import wgs84_to_gcj02
 from gis.errors import InputError, NotFoundError
 
 #: Side of the web-mercator square, in metres (EPSG:3857).
@@ -191,7 +193,7 @@ LAYERS: dict[str, Layer] = {
             "facilities", "部件设施", "Point", "id",
             {"id": N, "code": S, "class_code": S, "class_name": S, "name": S, "status": S,
              "community_code": S},
-            ("id", "class_code", "class_name", "name", "status"),
+            ("id", "code", "class_code", "class_name", "name", "status", "community_code"),
             {**_COMMUNITY, "class_code": "class_code"}, _facilities, minzoom=13,
         ),
     )
@@ -392,11 +394,18 @@ def tile_envelope(tile: TileXYZ) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     return envelope, sa.func.ST_Transform(sa.func.ST_Expand(envelope, margin), m.SRID)
 
 
-def tile_query(layer: Layer, tile: TileXYZ) -> sa.Select:
-    """``ST_AsMVT`` of the layer's features in ``tile``: one bytea, empty when none."""
+def tile_query(layer: Layer, tile: TileXYZ, shift: tuple[float, float] | None = None) -> sa.Select:
+    """``ST_AsMVT`` of the layer's features in ``tile``: one bytea, empty when none.
+
+    ``shift`` (degrees of longitude, latitude) moves every feature before tiling, and picks
+    the features that land in the tile once moved (see :func:`gcj02_shift`).
+    """
     src = layer.subquery()
     envelope, envelope_4326 = tile_envelope(tile)
     geom: sa.ColumnElement = src.c.geom
+    if shift is not None:
+        geom = sa.func.ST_Translate(geom, *shift)
+        envelope_4326 = sa.func.ST_Translate(envelope_4326, -shift[0], -shift[1])
     if layer.simplify and tile.z < SIMPLIFY_BELOW:
         # Douglas-Peucker in degrees before reprojecting: a quarter of a pixel's width in
         # longitude is under half a pixel in latitude below 60° N, and far cheaper (a third
@@ -416,8 +425,25 @@ def tile_query(layer: Layer, tile: TileXYZ) -> sa.Select:
     )
 
 
-def tile(engine: Engine, name: str, xyz: TileXYZ) -> bytes:
+def gcj02_shift(tile: TileXYZ) -> tuple[float, float]:
+    """The WGS84 → GCJ-02 offset at the centre of ``tile``, in degrees (lon, lat).
+
+    One offset per tile is enough: inside China the offset changes by under 7 mm per metre
+    moved, so from a tile's centre to its edge (128 pixels) it drifts by under one pixel at
+    every zoom, and a feature keeps its shape.
+    """
+    n = 2**tile.z
+    lon = (tile.x + 0.5) / n * 360 - 180
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (tile.y + 0.5) / n))))
+    gcj_lon, gcj_lat = wgs84_to_gcj02(lon, lat)
+    return float(gcj_lon) - lon, float(gcj_lat) - lat
+
+
+def tile(engine: Engine, name: str, xyz: TileXYZ, *, gcj02: bool = False) -> bytes:
     """The vector tile ``xyz`` of a layer (empty below the layer's minzoom or without features).
+
+    With ``gcj02`` the features are shifted to GCJ-02 (AMap-style basemaps), so that the
+    tile matches a basemap's tile ``xyz``.
 
     Raises
     ------
@@ -427,8 +453,9 @@ def tile(engine: Engine, name: str, xyz: TileXYZ) -> bytes:
     layer = get_layer(name)
     if xyz.z < layer.minzoom:
         return b""
+    query = tile_query(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
     with read_connection(engine) as conn:
-        return bytes(conn.execute(tile_query(layer, xyz)).scalar_one() or b"")
+        return bytes(conn.execute(query).scalar_one() or b"")
 
 
 def extent(engine: Engine, name: str) -> tuple[float, float, float, float] | None:

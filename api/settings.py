@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -148,6 +149,112 @@ class AuthSettings(BaseSettings):
     report_window_s: float = Field(600.0, gt=0, le=86400)
 
 
+#: Kinds of basemap the web map can draw under the data.
+BASEMAP_KINDS = ("none", "tianditu", "xyz")
+#: Tianditu's Web-Mercator tiles (vector map and its labels), servers t0–t7.
+TIANDITU_URL = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
+
+
+class MapSettings(BaseSettings):
+    """The web map's basemap.
+
+    Attributes
+    ----------
+    basemap : {"none", "tianditu", "xyz"}
+        ``WANGGE_BASEMAP``: no basemap (the default: the data give the context), Tianditu
+        (needs ``WANGGE_TIANDITU_KEY``), or any XYZ tile server (``WANGGE_BASEMAP_URL``).
+    basemap_url : str or None
+        ``WANGGE_BASEMAP_URL``: the XYZ URL template, with ``{z}``, ``{x}``, ``{y}`` and
+        optionally ``{s}``, e.g. an intranet tile server's ``http://tiles.gov.local/{z}/{x}/{y}.png``.
+    basemap_subdomains : str
+        ``WANGGE_BASEMAP_SUBDOMAINS``: the letters ``{s}`` takes (e.g. ``abc``).
+    basemap_attribution : str
+        ``WANGGE_BASEMAP_ATTRIBUTION``: credit shown for the basemap.
+    basemap_max_zoom : int
+        ``WANGGE_BASEMAP_MAX_ZOOM``: the deepest zoom the server has tiles for.
+    basemap_crs : {"wgs84", "gcj02"}
+        ``WANGGE_BASEMAP_CRS``: the coordinates the basemap is drawn in. ``gcj02`` for an
+        AMap-style (Gaode, Tencent) basemap: the data layers are then shifted WGS84 → GCJ-02
+        to lie on it. Tianditu is CGCS2000, i.e. ``wgs84`` here.
+    tianditu_key : str or None
+        ``WANGGE_TIANDITU_KEY``: the Tianditu ``tk`` key (a browser key: pages show it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
+
+    basemap: str = "none"
+    basemap_url: str | None = None
+    basemap_subdomains: str = ""
+    basemap_attribution: str = ""
+    basemap_max_zoom: int = Field(18, ge=1, le=22)
+    basemap_crs: Literal["wgs84", "gcj02"] = "wgs84"
+    tianditu_key: str | None = None
+
+    @field_validator("basemap")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        kind = value.strip().lower()
+        if kind not in BASEMAP_KINDS:
+            raise ValueError(
+                f"WANGGE_BASEMAP {value!r} is not a basemap kind: use one of "
+                f"{', '.join(BASEMAP_KINDS)}"
+            )
+        return kind
+
+    @field_validator("basemap_crs", mode="before")
+    @classmethod
+    def _crs(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> MapSettings:
+        if self.basemap == "xyz":
+            url = self.basemap_url or ""
+            missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
+            if missing:
+                raise ValueError(
+                    "WANGGE_BASEMAP=xyz needs WANGGE_BASEMAP_URL, a tile URL template with "
+                    f"{{z}}, {{x}} and {{y}} (missing {' '.join(missing)} in {url!r})"
+                )
+            if "{s}" in url and not self.basemap_subdomains:
+                raise ValueError("WANGGE_BASEMAP_URL has {s}: set WANGGE_BASEMAP_SUBDOMAINS")
+        if self.basemap == "tianditu":
+            if not self.tianditu_key:
+                raise ValueError("WANGGE_BASEMAP=tianditu needs WANGGE_TIANDITU_KEY (the tk key)")
+            if self.basemap_crs != "wgs84":
+                raise ValueError(
+                    "Tianditu is drawn in CGCS2000 (≈ WGS84): WANGGE_BASEMAP_CRS must be wgs84"
+                )
+        return self
+
+    def tile_layers(self) -> list[dict]:
+        """The basemap's tile layers, bottom first: ``{url, subdomains, attribution, max_zoom}``."""
+        if self.basemap == "xyz":
+            assert self.basemap_url is not None
+            return [
+                {
+                    "url": self.basemap_url, "subdomains": self.basemap_subdomains,
+                    "attribution": self.basemap_attribution, "max_zoom": self.basemap_max_zoom,
+                }
+            ]  # fmt: skip
+        if self.basemap == "tianditu":
+            credit = self.basemap_attribution or "天地图 © 国家地理信息公共服务平台"
+            key = str(self.tianditu_key)
+            return [
+                {
+                    "url": TIANDITU_URL.replace("{layer}", layer).replace("{key}", key),
+                    "subdomains": "01234567", "attribution": credit if layer == "vec" else "",
+                    "max_zoom": min(self.basemap_max_zoom, 18),
+                }
+                for layer in ("vec", "cva")
+            ]  # fmt: skip
+        return []
+
+
 class Settings(BaseSettings):
     """All settings of one app, grouped by concern."""
 
@@ -156,5 +263,6 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)

@@ -1,10 +1,12 @@
 """The vendored JS/CSS of the web map, standing in for folium's CDN links.
 
 Street offices use wangge on intranets with no internet, so every asset a page loads is
-served by the app from ``map_ui/static`` (mounted at ``/static/map``). Leaflet 1.9.4 comes
-from its npm package (``npm pack leaflet@1.9.4``, ``dist/``). Folium's other defaults
-(jQuery, Bootstrap, Font Awesome, awesome-markers) are not needed by these pages and are
-dropped rather than vendored.
+served by the app from ``map_ui/static`` (mounted at ``/static/map``). Leaflet 1.9.4 and
+the plugins come from their npm packages (``npm pack``), listed with versions and licences
+in :file:`static/vendor/README.md`. Folium's other defaults (jQuery, Bootstrap, Font
+Awesome, awesome-markers) are not needed by these pages and are dropped rather than
+vendored. Every folium element a page adds goes through :func:`vendor`, which refuses an
+asset it does not know.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 #: Folium's default asset names → file under ``static/`` (``None``: not loaded).
 VENDORED_JS: dict[str, str | None] = {
@@ -19,6 +22,12 @@ VENDORED_JS: dict[str, str | None] = {
     "jquery": None,
     "bootstrap": None,
     "awesome_markers": None,
+    # folium.plugins.MarkerCluster, Fullscreen, MeasureControl, MiniMap, VectorGridProtobuf
+    "markerclusterjs": "vendor/markercluster/leaflet.markercluster.js",
+    "Control.Fullscreen.js": "vendor/fullscreen/Control.FullScreen.js",
+    "leaflet_measure_js": "vendor/measure/leaflet-measure.cn.js",
+    "Control_MiniMap_js": "vendor/minimap/Control.MiniMap.min.js",
+    "vectorGrid": "vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js",
 }
 VENDORED_CSS: dict[str, str | None] = {
     "leaflet_css": "vendor/leaflet/leaflet.css",
@@ -27,6 +36,11 @@ VENDORED_CSS: dict[str, str | None] = {
     "awesome_markers_font_css": None,
     "awesome_markers_css": None,
     "awesome_rotate_css": None,
+    "markerclustercss": "vendor/markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "vendor/markercluster/MarkerCluster.Default.css",
+    "Control.FullScreen.css": "vendor/fullscreen/Control.FullScreen.css",
+    "leaflet_measure_css": "vendor/measure/leaflet-measure.css",
+    "Control_MiniMap_css": "vendor/minimap/Control.MiniMap.min.css",
 }
 #: The map's own script and style.
 OWN_JS = ("wangge_map", "wangge-map.js")
@@ -57,6 +71,19 @@ def localise(
         if path is not None:
             local.append((name, f"{static_url}/{path}"))
     return local
+
+
+def vendor(element: Any, static_url: str) -> Any:
+    """Point a folium element's ``default_js``/``default_css`` at the vendored copies.
+
+    Raises
+    ------
+    KeyError
+        For an asset that is neither vendored nor known to be unneeded (see :func:`localise`).
+    """
+    element.default_js = localise(type(element).default_js, VENDORED_JS, static_url)
+    element.default_css = localise(type(element).default_css, VENDORED_CSS, static_url)
+    return element
 
 
 def remote_links(html: str) -> list[str]:

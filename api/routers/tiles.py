@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sqlalchemy.engine import Engine
 
 from api import features
@@ -33,10 +33,15 @@ def tile(
     layer: str,
     xyz: Annotated[TileXYZ, Depends()],
     if_none_match: Annotated[str | None, Header()] = None,
+    coords: Annotated[
+        Literal["wgs84", "gcj02"],
+        Query(description="wgs84 (default), or gcj02 to match a GCJ-02 (AMap-style) basemap"),
+    ] = "wgs84",
     engine: Engine = Depends(get_engine),
 ) -> MVTResponse:
     """The layer's features in tile ``z/x/y`` (web mercator), with ETag and Cache-Control."""
-    return MVTResponse(features.tile(engine, layer, xyz), if_none_match=if_none_match)
+    body = features.tile(engine, layer, xyz, gcj02=coords == "gcj02")
+    return MVTResponse(body, if_none_match=if_none_match)
 
 
 @router.get("/tiles/{layer}.json", summary="TileJSON 3.0.0 of a layer's vector tiles")

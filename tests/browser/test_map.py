@@ -7,13 +7,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import shapely
+
+from map_ui.page import DETAIL_ZOOM
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/wangge-map.png"
 LOADED = (
     "() => window.wangge && wangge.layers.grids.getLayers().length > 0"
-    " && wangge.layers.facilities.getLayers().length > 0"
     " && document.querySelectorAll('.wg-legend .wg-class').length > 0"
 )
 #: A point on screen where a feature of a layer is on top (nothing covers it), as a person
@@ -35,6 +37,56 @@ VISIBLE_POINT = """([layer, key, value]) => {
 }"""
 
 
+def _tile_point(page, layer):
+    """A screen point on top of a feature drawn from vector tiles, with its properties."""
+    loaded = f".leaflet-wg-{layer}-pane .leaflet-tile-loaded"
+    page.wait_for_function(f"() => document.querySelectorAll('{loaded}').length > 0")
+    page.wait_for_load_state("networkidle")
+    point = page.evaluate(TILE_POINT, layer)
+    assert point is not None, f"no visible feature of {layer} in the tiles"
+    return point
+
+
+def _grid_with_most_facilities(served, city):
+    """The grid holding most of the city's facilities, and its ``"路灯 n"`` counts by class."""
+    grids = httpx.get(f"{served.url}/collections/grids/items?limit=1000").json()["features"]
+    names = {"0117": "路灯", "9003": "警务室"}
+    best = None
+    for grid in grids:
+        inside = city.facilities[
+            city.facilities.intersects(shapely.geometry.shape(grid["geometry"]))
+        ]
+        if best is None or len(inside) > best[0]:
+            counts = inside.groupby("class_code").size().items()
+            best = (
+                len(inside),
+                grid["properties"]["code"],
+                sorted(f"{names[k]} {n}" for k, n in counts),
+            )
+    assert best is not None and best[0] > 1
+    return best[1], best[2]
+
+
+#: A point on screen where a vector-tile feature of a layer is on top, and its properties.
+TILE_POINT = """(layer) => {
+  const grid = wangge[layer];
+  for (const key in grid._vectorTiles) {
+    const features = grid._vectorTiles[key]._features;
+    for (const id in features) {
+      const f = features[id].feature;
+      const r = f._path.getBoundingClientRect();
+      for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
+        const x = r.left + r.width * i / 8, y = r.top + r.height * j / 8;
+        if (document.elementFromPoint(x, y) === f._path) {
+          return {xy: [x, y], properties: f.properties};
+        }
+      }
+    }
+  }
+  return null;
+}"""
+
+
 def _open(visit, url):
     visit.page.goto(url)
     visit.page.wait_for_function(LOADED, timeout=15000)
@@ -42,12 +94,12 @@ def _open(visit, url):
     return visit.page
 
 
-def _click_grid(page, code):
+def _click_grid(page, code, filled=".wg-person"):
     point = page.evaluate(VISIBLE_POINT, ["grids", "code", code])
     assert point is not None, f"no visible point of grid {code}"
     page.mouse.click(*point)
     popup = page.locator(".leaflet-popup-content")
-    popup.locator(".wg-person").wait_for(timeout=10000)
+    popup.locator(filled).first.wait_for(timeout=10000)
     return popup
 
 
@@ -79,10 +131,6 @@ def test_grid_outlines_are_magenta(served, visit):
 
 def test_legend_lists_facility_classes_with_counts(served, visit, city):
     page = _open(visit, f"{served.url}/map")
-    page.wait_for_function(
-        f"() => wangge.layers.facilities.getLayers().length === {len(city.facilities)}"
-    )
-    page.evaluate("() => wangge.refresh()")
     entries = [
         f"{c.locator('.wg-name').inner_text()} {c.locator('.wg-count').inner_text()}"
         for c in page.locator(".wg-legend .wg-class").all()
@@ -92,18 +140,18 @@ def test_legend_lists_facility_classes_with_counts(served, visit, city):
     assert sorted(entries) == sorted(f"{names[k]} {n}" for k, n in expected.items())
 
 
-def test_zooming_out_drops_buildings_and_says_so(served, visit):
+def test_zooming_out_drops_building_tiles_and_says_so(served, visit):
     page = _open(visit, f"{served.url}/map")
-    page.evaluate("() => wangge.map.setZoom(13, {animate: false})")
-    page.wait_for_function("() => wangge.layers.buildings.getLayers().length === 0")
+    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM - 2}, {{animate: false}})")
     page.locator(".wg-legend .wg-hint").wait_for(timeout=5000)
-    assert page.locator(".wg-legend .wg-class").count() == 0
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".leaflet-wg-buildings-pane path").count() == 0
 
 
 def test_layer_control_lists_the_layers(served, visit):
     page = _open(visit, f"{served.url}/map")
     names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [n.strip() for n in names] == ["社区边界", "网格", "建筑", "部件设施"]
+    assert [n.strip() for n in names] == ["街道边界", "社区边界", "网格", "建筑", "部件设施"]
 
 
 def test_clicking_a_grid_shows_its_staff(served, visit):
@@ -114,15 +162,49 @@ def test_clicking_a_grid_shows_its_staff(served, visit):
     assert served.grid_code in text and "户数" in text and "面积" in text
 
 
-def test_clicking_a_building_shows_households_and_grid(served, visit):
+def test_clicking_a_building_tile_shows_households_and_grid(served, visit, city):
     page = _open(visit, f"{served.url}/map")
-    point = page.evaluate(VISIBLE_POINT, ["buildings", None, None])
-    assert point is not None, "no visible point of a building"
-    page.mouse.click(*point)
+    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM + 1}, {{animate: false}})")
+    point = _tile_point(page, "buildings")
+    page.mouse.click(*point["xy"])
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     text = popup.inner_text()
-    assert "户数" in text and "网格" in text
+    assert point["properties"]["name"] in set(city.layers.buildings["name"])
+    assert text.startswith(point["properties"]["name"]) and "户数" in text
+    assert point["properties"]["grid_code"] in text
+
+
+def test_clicking_a_facility_tile_shows_its_class_and_code(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM + 1}, {{animate: false}})")
+    point = _tile_point(page, "facilities")
+    page.mouse.click(*point["xy"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert point["properties"]["code"] in text and point["properties"]["class_name"] in text
+
+
+def test_grid_popup_counts_facilities_by_class(served, visit, city):
+    code, expected = _grid_with_most_facilities(served, city)
+    page = _open(visit, f"{served.url}/map")
+    popup = _click_grid(page, code, ".wg-grid-facilities .wg-class")
+    shown = [
+        f"{c.locator('.wg-name').inner_text()} {c.locator('.wg-count').inner_text()}"
+        for c in popup.locator(".wg-grid-facilities .wg-class").all()
+    ]
+    assert sorted(shown) == expected
+
+
+def test_facilities_are_clustered_at_low_zoom(served, visit, city):
+    page = _open(visit, f"{served.url}/map")
+    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM - 3}, {{animate: false}})")
+    page.locator(".marker-cluster").first.wait_for(timeout=10000)
+    counts = [int(t) for t in page.locator(".marker-cluster span").all_inner_texts()]
+    singles = page.locator(".wg-counted i").all_inner_texts()
+    assert len(counts) + len(singles) < len(city.facilities) / 5
+    assert sum(counts) + sum(int(t) for t in singles) == len(city.facilities)
 
 
 def test_search_finds_a_building_by_part_of_its_name(served, visit):
