@@ -23,6 +23,12 @@ from gis.facility_classes import FACILITY_STATUSES
 from gis.fields import canonical_frame, match_fields
 from gis.geometry import clean_geometries, dissolve_by_id
 from gis.households import HouseholdRules, estimate_households, is_residential
+from gis.importing_incidents import (
+    DEFAULT_TIMEZONE,
+    IncidentOptions,
+    incident_keys,
+    prepare_incidents,
+)
 from gis.layers import LayerSchema, layer_schema
 from gis.readers import read_vector
 
@@ -51,6 +57,9 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     households_estimated: int = 0
+    duplicates_dropped: int = 0
+    times_missing: int = 0
+    undated_skipped: int = 0
     inserted: int = 0
     updated: int = 0
 
@@ -77,13 +86,18 @@ def prepare_layer(
     rules: HouseholdRules | None = None,
     facility_classes: Mapping[str, str] | None = None,
     source_layer: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    categories: Mapping[str, str] | None = None,
+    incident_classes: Mapping[str, str] | None = None,
+    skip_undated: bool = False,
 ) -> PreparedLayer:
     """Read and validate one layer file.
 
     Parameters
     ----------
     layer : str
-        ``streets``, ``communities``, ``compounds``, ``buildings`` or ``facilities``.
+        ``streets``, ``communities``, ``compounds``, ``buildings``, ``facilities`` or
+        ``incidents``.
     path : str or Path
         GeoPackage, GeoJSON, (zipped) Shapefile, Esri JSON or CSV with lon/lat columns.
     crs : str, optional
@@ -97,6 +111,14 @@ def prepare_layer(
         ``{class name: class code}`` to resolve facility class names (facilities only).
     source_layer : str, optional
         The layer inside a multi-layer file.
+    timezone : str
+        IANA time zone of incident times given without an offset (incidents only).
+    categories : mapping, optional
+        ``{foreign category: 4-digit subclass code}`` for incidents without a class code.
+    incident_classes : mapping, optional
+        ``{code: name}`` of the incident subclasses in force; other codes are refused.
+    skip_undated : bool
+        Drop incidents without any date (counted) instead of refusing the file.
 
     Returns
     -------
@@ -123,11 +145,24 @@ def prepare_layer(
     if schema.geometry == "polygon" and layer not in ("streets", "communities"):
         out = dissolve_by_id(out, "source_id", geo)
     report.repairs += geo.lines()
-    out = _LAYER_STEPS[layer](out, report, rules or HouseholdRules(), facility_classes or {})
+    options = _Options(
+        rules or HouseholdRules(), facility_classes or {},
+        IncidentOptions(timezone, categories or {}, incident_classes, skip_undated),
+    )  # fmt: skip
+    out = _LAYER_STEPS[layer](out, report, options)
     out["source_key"] = _source_keys(layer, out)
     _refuse_duplicate_keys(layer, out)
     report.features_kept = len(out)
     return PreparedLayer(schema, out.reset_index(drop=True), report)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What the per-layer steps may need besides the frame and the report."""
+
+    rules: HouseholdRules
+    facility_classes: Mapping[str, str]
+    incidents: IncidentOptions
 
 
 # ------------------------------------------------------------------------- codes
@@ -142,12 +177,12 @@ def _check_codes(values: pd.Series, digits: int, what: str) -> None:
             )
 
 
-def _streets(out, report, rules, classes):  # noqa: ANN001, ARG001
+def _streets(out, report, options):  # noqa: ANN001, ARG001
     _check_codes(out["code"], 9, "street code (街道编码)")
     return out
 
 
-def _communities(out, report, rules, classes):  # noqa: ANN001, ARG001
+def _communities(out, report, options):  # noqa: ANN001, ARG001
     _check_codes(out["code"], 12, "community code (社区编码)")
     derived = out["code"].str[:9]
     given = out["street_code"]
@@ -167,18 +202,23 @@ def _communities(out, report, rules, classes):  # noqa: ANN001, ARG001
     return out
 
 
-def _compounds(out, report, rules, classes):  # noqa: ANN001, ARG001
+def _compounds(out, report, options):  # noqa: ANN001, ARG001
     return out
 
 
-def _buildings(out, report, rules, classes):  # noqa: ANN001, ARG001
+def _buildings(out, report, options):  # noqa: ANN001
     area = out.geometry.to_crs(metric_crs(out)).area
     out["footprint_m2"] = area.to_numpy()
     residential = is_residential(out["use"], column_present="use" in report.fields)
     if "use" not in report.fields:
         report.notes.append("no use column: every building taken as residential")
     result = estimate_households(
-        out["households"], out["footprint_m2"], out["floors"], out["height_m"], residential, rules
+        out["households"],
+        out["footprint_m2"],
+        out["floors"],
+        out["height_m"],
+        residential,
+        options.rules,
     )
     unresolved = result.households.isna()
     if unresolved.any():
@@ -196,10 +236,10 @@ def _buildings(out, report, rules, classes):  # noqa: ANN001, ARG001
     return out
 
 
-def _facilities(out, report, rules, classes):  # noqa: ANN001, ARG001
+def _facilities(out, report, options):  # noqa: ANN001, ARG001
     code = out["class_code"].copy()
     by_name = code.isna() & out["class_name"].notna()
-    code[by_name] = out.loc[by_name, "class_name"].map(dict(classes))
+    code[by_name] = out.loc[by_name, "class_name"].map(dict(options.facility_classes))
     unknown = code.isna()
     if unknown.any():
         row = unknown.idxmax()
@@ -226,7 +266,12 @@ def _facilities(out, report, rules, classes):  # noqa: ANN001, ARG001
     return out
 
 
+def _incidents(out, report, options):  # noqa: ANN001
+    return prepare_incidents(out, report, options.incidents)
+
+
 _LAYER_STEPS = {
+    "incidents": _incidents,
     "streets": _streets,
     "communities": _communities,
     "compounds": _compounds,
@@ -244,6 +289,8 @@ def _source_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     """
     if layer in ("streets", "communities"):
         return frame["code"]
+    if layer == "incidents":
+        return incident_keys(frame)
     rounded = shapely.set_precision(shapely.normalize(frame.geometry.array), 1e-7)
     hashes = [hashlib.sha1(shapely.to_wkb(g)).hexdigest()[:20] for g in rounded]
     geom_keys = pd.Series([f"geom:{h}" for h in hashes], index=frame.index)
@@ -255,7 +302,9 @@ def _refuse_duplicate_keys(layer: str, frame: gpd.GeoDataFrame) -> None:
     dup = frame["source_key"].duplicated(keep=False)
     if dup.any():
         rows = list(frame.index[dup][:10])
-        what = "code" if layer in ("streets", "communities") else "id or geometry"
+        what = {"streets": "code", "communities": "code"}.get(layer, "id or geometry")
+        if layer == "incidents":
+            what = "id, or point, time, class and description"
         raise SchemaError(
             f"{int(dup.sum())} features share the same {what} (features {rows})",
             fix="give each feature its own code/id, or remove the duplicates",

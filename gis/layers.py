@@ -241,8 +241,99 @@ FACILITIES = LayerSchema(
     ),
 )
 
+INCIDENTS = LayerSchema(
+    "incidents",
+    "事件/矛盾纠纷",
+    "point",
+    (
+        FieldSpec(
+            "class_code",
+            "str",
+            ("事件类别代码", "小类代码", "类别代码", "事件小类代码", "分类代码", "class"),
+            description="4-digit subclass code of the incident classification (e.g. 0102)",
+        ),
+        FieldSpec(
+            "category",
+            "str",
+            ("类别", "事件类别", "事件类型", "类型", "事件分类", "category", "type", "offense"),
+            description="a foreign category, turned into a class code by the category map",
+        ),
+        FieldSpec(
+            "description",
+            "str",
+            ("描述", "事件描述", "问题描述", "内容", "descript", "desc", "details"),
+            description="what was reported",
+        ),
+        FieldSpec(
+            "reported_at",
+            "str",
+            (
+                "上报时间",
+                "发生时间",
+                "报告时间",
+                "受理时间",
+                "日期",
+                "datetime",
+                "date",
+                "reported",
+                "timestamp",
+            ),
+            required=True,
+            description="date, or date and time, of the report (local time unless an offset "
+            "is given)",
+        ),  # fmt: skip
+        FieldSpec(
+            "reported_time",
+            "str",
+            ("时间", "上报时刻", "time", "time_of_day"),
+            description="time of day (16:00) when the date is in a column of its own",
+        ),
+        FieldSpec(
+            "source",
+            "str",
+            ("来源", "事件来源", "上报渠道", "渠道", "channel"),
+            description="patrol/resident/hotline/other (网格员巡查/居民上报/12345热线/其他渠道)",
+        ),
+        FieldSpec(
+            "reporter_name",
+            "str",
+            ("上报人", "报告人", "反映人", "联系人", "reporter", "name"),
+            description="the reporter's name (personal data)",
+        ),
+        FieldSpec(
+            "reporter_phone",
+            "str",
+            ("联系电话", "电话", "手机", "手机号", "phone", "tel", "mobile"),
+            description="the reporter's phone (personal data)",
+        ),
+        FieldSpec(
+            "parties",
+            "str",
+            ("当事人", "涉及人员", "纠纷当事人", "parties"),
+            description="the parties of a dispute (personal data)",
+        ),
+        FieldSpec(
+            "source_id",
+            "str",
+            (
+                "编号",
+                "事件编号",
+                "案件编号",
+                "工单号",
+                "id",
+                "incident_id",
+                "incidntnum",
+                "case_id",
+                "fid",
+                "objectid",
+            ),
+            description="the incident's id in the source data; re-imports update by it",
+        ),  # fmt: skip
+    ),
+)
+
 LAYERS: dict[str, LayerSchema] = {
-    s.name: s for s in (STREETS, COMMUNITIES, COMPOUNDS, BUILDINGS, FACILITIES)
+    s.name: s for s in (STREETS, COMMUNITIES, COMPOUNDS, BUILDINGS, FACILITIES, INCIDENTS)
 }
 
 
