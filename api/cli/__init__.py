@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import backup, classes, db, demo, importing, partition, plan, serve, user
+from api.cli import backup, classes, db, demo, hotspots, importing, partition, plan, serve, user
 
 app = typer.Typer(
     name="wangge",
@@ -16,6 +16,7 @@ app.command("import")(importing.import_layer)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("partition")(partition.partition)
+app.command("hotspots")(hotspots.hotspots)
 app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 app.add_typer(classes.app, name="classes")
