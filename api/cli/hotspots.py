@@ -34,7 +34,7 @@ def hotspots(
     ),
     out: Path = typer.Option(..., help="Output GeoPackage (layer hotspots, one row per H3 cell)."),
     crs: str = typer.Option(None, help="CRS of the points: 4326, 4490, gcj02, bd09, a WKT…"),
-    resolution: int = typer.Option(9, help="H3 resolution (9: ~0.1 km² cells, 174 m edge)."),
+    resolution: int = typer.Option(9, help="H3 resolution (9: cells of ~0.1 km², ~200 m edges)."),
     start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (included)."),
     end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (included)."),
     category: list[str] = typer.Option([], help="Keep only this category (repeatable)."),
