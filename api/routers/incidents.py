@@ -19,7 +19,7 @@ from api.auth.masking import mask_incident
 from api.auth.ratelimit import AttemptLimiter
 from api.auth.roles import Principal, Role
 from api.deps import get_engine
-from api.incidents import classes, stats, store
+from api.incidents import analysis, classes, stats, store
 from api.incidents.placing import Place
 from api.params import BBox, Paging, RowId, bbox_query
 from api.responses import GeoJSONResponse, MediaType
@@ -182,13 +182,7 @@ def resident_report(
     return {"id": row["id"], "status": row["status"], "status_name": row["status_name"]}
 
 
-@router.get(
-    "/incidents", response_class=GeoJSONResponse, summary="Incidents in my scope (GeoJSON)",
-    responses={200: {"content": {MediaType.geojson.value: {}}}},
-)  # fmt: skip
-def list_incidents(
-    request: Request,
-    paging: Annotated[Paging, Depends()],
+def incident_filter(
     bbox: Annotated[BBox | None, Depends(bbox_query)] = None,
     status: Status | None = None,
     class_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}([0-9]{2})?$")] = None,
@@ -198,14 +192,91 @@ def list_incidents(
     grid_code: Annotated[str | None, Query(pattern=r"^[0-9]{15}$")] = None,
     community_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     overdue: bool | None = None,
-    engine: Engine = Depends(get_engine),
-) -> GeoJSONResponse:
-    """Newest first, filtered; personal fields masked where the caller's role needs none."""
-    wanted = store.IncidentFilter(
+) -> store.IncidentFilter:
+    """Dependency: the incident filter of the query (every part optional)."""
+    if since and until and since >= until:
+        raise InputError("since must be before until", fix="give an earlier since")
+    return store.IncidentFilter(
         status=status, class_code=class_code, source=source, since=since, until=until,
         grid_code=grid_code, community_code=community_code, overdue=overdue,
         bbox=(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy) if bbox else None,
     )  # fmt: skip
+
+
+Resolution = Annotated[int, Query(ge=5, le=12, description="H3 resolution (9: ~174 m edge)")]
+Permutations = Annotated[int, Query(ge=99, le=9999, description="Gi* permutations")]
+Seed = Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same p-values")]
+_GEOJSON = {200: {"content": {MediaType.geojson.value: {}}}}
+
+
+@router.get(
+    "/incidents/h3", response_class=GeoJSONResponse, summary="Incidents per H3 cell",
+    responses=_GEOJSON,
+)  # fmt: skip
+def incidents_h3(
+    request: Request,
+    wanted: Annotated[store.IncidentFilter, Depends(incident_filter)],
+    resolution: Resolution = 9,
+    engine: Engine = Depends(get_engine),
+) -> GeoJSONResponse:
+    """Counts per hexagon for a choropleth, in the caller's scope, with the same filters."""
+    return GeoJSONResponse(analysis.h3_counts(engine, wanted, principal(request), resolution))
+
+
+@router.get(
+    "/incidents/hotspots", response_class=GeoJSONResponse,
+    summary="Getis-Ord Gi* hot and cold spots on H3 cells", responses=_GEOJSON,
+)  # fmt: skip
+def incidents_hotspots(
+    request: Request,
+    wanted: Annotated[store.IncidentFilter, Depends(incident_filter)],
+    resolution: Resolution = 9,
+    permutations: Permutations = 999,
+    seed: Seed = 0,
+    engine: Engine = Depends(get_engine),
+) -> GeoJSONResponse:
+    """Gi* z and permutation p per cell, FDR-corrected, classed hot/cold at 90/95/99%.
+
+    The study area is every H3 cell of the communities in the caller's scope.
+    """
+    body = analysis.hotspot_cells(
+        engine, wanted, principal(request), resolution, permutations=permutations, seed=seed
+    )
+    return GeoJSONResponse(body)
+
+
+@router.get(
+    "/incidents/emerging", response_class=GeoJSONResponse,
+    summary="Emerging hotspots: Gi* per period and a Mann-Kendall trend", responses=_GEOJSON,
+)  # fmt: skip
+def incidents_emerging(
+    request: Request,
+    wanted: Annotated[store.IncidentFilter, Depends(incident_filter)],
+    resolution: Resolution = 9,
+    period: Literal["W", "M"] = "W",
+    permutations: Permutations = 199,
+    seed: Seed = 0,
+    engine: Engine = Depends(get_engine),
+) -> GeoJSONResponse:
+    """New, intensifying, persistent, diminishing, sporadic hotspots by week or month."""
+    body = analysis.emerging_cells(
+        engine, wanted, principal(request), resolution, freq=period,
+        permutations=permutations, seed=seed,
+    )  # fmt: skip
+    return GeoJSONResponse(body)
+
+
+@router.get(
+    "/incidents", response_class=GeoJSONResponse, summary="Incidents in my scope (GeoJSON)",
+    responses={200: {"content": {MediaType.geojson.value: {}}}},
+)  # fmt: skip
+def list_incidents(
+    request: Request,
+    paging: Annotated[Paging, Depends()],
+    wanted: Annotated[store.IncidentFilter, Depends(incident_filter)],
+    engine: Engine = Depends(get_engine),
+) -> GeoJSONResponse:
+    """Newest first, filtered; personal fields masked where the caller's role needs none."""
     who = principal(request)
     rows, total = store.listing(engine, wanted, who, limit=paging.limit, offset=paging.offset)
     body = {

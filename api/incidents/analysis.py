@@ -1,0 +1,112 @@
+"""Incidents for the heat-map page: their points, H3 counts, Gi* hotspots, emerging hotspots.
+
+The database gives the points of the caller's scope and filter; the statistics are
+:mod:`gis.hotspots`'. The study area of the hotspot statistics is the union of the
+communities in scope (empty cells count as zeros there), so that a cell is hot against
+its surroundings, not only against other cells that happen to hold incidents.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Engine
+
+from api import models as m
+from api.auth.roles import Principal
+from api.incidents.store import IncidentFilter, scope_condition
+from gis.hotspots import cells_frame, count_cells, emerging_hotspots, hotspots, period_counts
+
+#: Most incidents one statistics request reads; beyond it the caller narrows the filter.
+MAX_POINTS = 2_000_000
+
+
+def points(engine: Engine, wanted: IncidentFilter, principal: Principal) -> gpd.GeoDataFrame:
+    """The incidents in scope matching ``wanted``: geometry (EPSG:4326), time and class."""
+    i = m.incident
+    query = sa.select(
+        sa.func.ST_X(i.c.location).label("lon"), sa.func.ST_Y(i.c.location).label("lat"),
+        i.c.reported_at, i.c.class_code, i.c.status,
+    ).where(scope_condition(principal), *wanted.where()).limit(MAX_POINTS)  # fmt: skip
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def study_area(engine: Engine, principal: Principal) -> BaseGeometry | None:
+    """The union of the communities in the caller's scope (EPSG:4326), if any."""
+    c = m.community
+    query = sa.select(sa.func.ST_AsBinary(sa.func.ST_Union(c.c.boundary)))
+    if principal.scope is not None:
+        query = query.where(c.c.code.startswith(principal.scope[:12], autoescape=True))
+    with engine.connect() as conn:
+        wkb = conn.execute(query).scalar_one()
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))
+
+
+def _geojson(frame: gpd.GeoDataFrame) -> dict:
+    return json.loads(frame.to_json(drop_id=True, to_wgs84=False))
+
+
+def h3_counts(
+    engine: Engine, wanted: IncidentFilter, principal: Principal, resolution: int
+) -> dict:
+    """Incidents per H3 cell as a GeoJSON FeatureCollection (``h3``, ``count``)."""
+    incidents = points(engine, wanted, principal)
+    counts = count_cells(incidents, resolution)
+    if counts.empty:
+        return {"type": "FeatureCollection", "features": [], "resolution": resolution}
+    body = _geojson(cells_frame(counts))
+    body["resolution"] = resolution
+    return body
+
+
+def hotspot_cells(
+    engine: Engine, wanted: IncidentFilter, principal: Principal, resolution: int, *,
+    permutations: int, seed: int,
+) -> dict:  # fmt: skip
+    """Gi* hot and cold spots on H3 cells as GeoJSON; study area: the communities in scope.
+
+    Each feature carries ``h3``, ``count``, ``gi_z``, ``gi_p``, ``gi_p_fdr`` and
+    ``hotspot_class``.
+    """
+    incidents = points(engine, wanted, principal)
+    counts = count_cells(incidents, resolution)
+    if counts.empty:
+        return {"type": "FeatureCollection", "features": [], "resolution": resolution}
+    cells = hotspots(
+        counts, rng=np.random.default_rng(seed), boundary=study_area(engine, principal),
+        permutations=permutations,
+    )  # fmt: skip
+    body = _geojson(cells)
+    body.update(resolution=resolution, permutations=permutations, seed=seed)
+    return body
+
+
+def emerging_cells(
+    engine: Engine, wanted: IncidentFilter, principal: Principal, resolution: int, *,
+    freq: Literal["W", "M"], permutations: int, seed: int,
+) -> dict:  # fmt: skip
+    """Emerging-hotspot categories per H3 cell (Gi* per period + Mann–Kendall) as GeoJSON."""
+    incidents = points(engine, wanted, principal)
+    table = period_counts(incidents, resolution, freq=freq)
+    if table.empty or table.shape[1] < 3:
+        return {
+            "type": "FeatureCollection", "features": [], "resolution": resolution,
+            "note": "fewer than 3 periods with incidents: widen the time range",
+        }  # fmt: skip
+    cells = emerging_hotspots(
+        table, rng=np.random.default_rng(seed), boundary=study_area(engine, principal),
+        permutations=permutations,
+    )  # fmt: skip
+    body = _geojson(cells)
+    body.update(resolution=resolution, periods=[str(p) for p in table.columns])
+    return body
