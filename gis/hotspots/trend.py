@@ -98,4 +98,4 @@ def _tie_terms(x: NDArray[np.float64]) -> NDArray[np.float64]:
     sizes = np.bincount(group).astype(float)
     owner = np.repeat(np.arange(rows), starts.sum(axis=1))
     terms = sizes * (sizes - 1) * (2 * sizes + 5)
-    return np.bincount(owner, weights=terms, minlength=rows)
+    return np.bincount(owner, weights=terms, minlength=rows).astype(float)

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from gis.hotspots import EMERGING_CATEGORIES
 
 matplotlib.use("Agg")
 
@@ -156,3 +157,17 @@ def test_bad_date_is_explained(tmp_path):
     result = _run("--incidents", str(SF), "--crs", "4326", "--to", "June",
                   "--out", str(tmp_path / "x.gpkg"))  # fmt: skip
     assert result.exit_code == 2 and "--to 'June' is not a date" in result.output
+
+
+def test_emerging_by_month_writes_a_second_layer(tmp_path):
+    out = tmp_path / "emerging.gpkg"
+    result = _run("--incidents", str(SF), "--crs", "4326", "--emerging", "month",
+                  "--permutations", "99", "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["hotspots", "emerging"]
+    trends = gpd.read_file(out, layer="emerging")
+    assert set(trends["category"]) <= set(EMERGING_CATEGORIES)
+    assert trends["periods"].eq(7).all()  # May to November 2016
+    assert trends["count"].sum() == 9_624 - 101
+    assert (trends["category"] != "not a hotspot").any()
+    assert "emerging hotspots by month" in result.output
