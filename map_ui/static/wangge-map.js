@@ -97,7 +97,7 @@ var WanggeMap = (function () {
     }[s.shape];
     var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"18\" height=\"18\">" +
       "<g fill=\"" + s.colour + "\" stroke=\"#fff\" stroke-width=\"1.5\">" + shape + "</g>" +
-      "<text x=\"9\" y=\"13\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\" " +
+      "<text x=\"9\" y=\"13\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#fff\" " +
       "font-family=\"Noto Sans CJK SC, sans-serif\">" + esc((name || "?").charAt(0)) + "</text></svg>";
     iconCache[code] = L.icon({
       iconUrl: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg), iconSize: [18, 18]
@@ -213,10 +213,10 @@ var WanggeMap = (function () {
         coordsToLatLng: function (c) { return place(c[0], c[1]); }
       }, options));
     }
-    var streetCode = config.street || (config.community ? config.community.slice(0, 9) : null);
+    /* A community page draws no street boundary: only the community's own. */
     var layers = {
       streets: geojson("wg-streets", function (f) {
-        return !streetCode || f.properties.code === streetCode;
+        return config.street ? f.properties.code === config.street : !config.community;
       }, {
         style: {color: "#222", weight: 4, opacity: 0.7, fill: false},
         onEachFeature: function (f, layer) { layer.bindTooltip(esc(f.properties.name), {sticky: true}); }
@@ -399,7 +399,7 @@ var WanggeMap = (function () {
       var bbox = [Math.max(sw[0], -180), Math.max(sw[1], -85), Math.min(ne[0], 180),
                   Math.min(ne[1], 85)].map(function (v) { return v.toFixed(6); }).join(",");
       var jobs = Object.keys(layers).map(function (name) {
-        if (!map.hasLayer(layers[name])) { return null; }
+        if (!map.hasLayer(layers[name]) || (name === "streets" && config.community)) { return null; }
         var params = {bbox: bbox, limit: config.page_limit};
         if (config.community && name !== "streets") { params.community_code = config.community; }
         return load(name, url("/collections/" + name + "/items", params), 5);
