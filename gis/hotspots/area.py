@@ -14,6 +14,11 @@ Which empty cells count is a choice about where incidents *could* have been repo
   San Francisco sample, would otherwise get the land between them as zeros).
 
 Pass the convex hull of the points as the boundary to get the hull variant.
+
+The ring cells are empty by construction, so where the data end abruptly the rim can
+come out as cold spots: read a cold spot on the edge of the data as "outside what was
+reported", or give the boundary. Within a boundary, a spatially random pattern gives
+almost no significant cell after FDR (the tests check this).
 """
 
 from __future__ import annotations

@@ -170,8 +170,9 @@ def hotspots(
 ) -> gpd.GeoDataFrame:
     """Gi* hot and cold spots of incident counts on H3 cells, ready to draw or save.
 
-    The study area is the observed cells plus their ``ring`` fill and the cells of
-    ``boundary`` (see :mod:`gis.hotspots.area`); its empty cells count 0.
+    The study area is every cell of ``counts`` (zeros included), the ``ring`` fill
+    around the cells with incidents and the cells of ``boundary`` (see
+    :mod:`gis.hotspots.area`); cells not in ``counts`` count 0.
 
     Parameters
     ----------
@@ -201,7 +202,8 @@ def hotspots(
         .groupby(level=0)
         .sum()
     )
-    cells = study_cells(observed.index[observed.to_numpy() > 0], ring=ring, boundary=boundary)
+    positive = observed.index[observed.to_numpy() > 0]
+    cells = np.union1d(study_cells(positive, ring=ring, boundary=boundary), observed.index)
     y = observed.reindex(cells, fill_value=0.0).to_numpy()
     result = gi_star(
         y, contiguity_weights(cells), rng=rng, permutations=permutations, n_jobs=n_jobs

@@ -209,6 +209,16 @@ def test_an_injected_cluster_comes_out_hot(region):
     assert (far["hotspot_class"].str.startswith("hot")).mean() <= 0.01
 
 
+def test_hotspots_keep_the_zero_cells_they_are_given(region):
+    counts = pd.Series(0, index=region)
+    counts.iloc[:50] = 5
+    cells = hotspots(counts, rng=np.random.default_rng(0), ring=0, permutations=99)
+    assert len(cells) == region.size and cells["count"].sum() == 250
+    assert list(cells.columns) == [
+        "h3", "count", "gi_z", "gi_p", "gi_p_fdr", "hotspot_class", "geometry"
+    ]  # fmt: skip
+
+
 def test_classes_follow_z_sign_and_adjusted_p():
     z = [3.0, 3.0, 3.0, 3.0, -3.0, -3.0, 0.1]
     p = [0.001, 0.01, 0.05, 0.2, 0.02, 0.1, 0.001]
