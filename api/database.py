@@ -38,13 +38,21 @@ PING_AFTER_IDLE_S = 1.0
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """Create the SQLAlchemy engine (psycopg 3) for ``url``.
 
+    The pool opens up to ``2 * pool_size`` connections as requests need them and keeps
+    them, reusing the most recently returned first. (A pool of ``pool_size`` with as many
+    again of overflow closes a connection whenever more than ``pool_size`` are idle, so
+    under a load that hovers around ``pool_size`` it opened a new server process — PostGIS
+    loaded, catalogs read, plans made afresh — many times a second.)
+
     Connections that sat idle in the pool for more than :data:`PING_AFTER_IDLE_S` are
     pinged when checked out, and replaced if the server has gone (a restart, an idle
     timeout); busy connections are not, which saves a round trip per request under load
     (``pool_pre_ping`` pings every checkout). A connection that breaks in use raises (the
     app answers 503), and SQLAlchemy then replaces every connection opened before it.
     """
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, future=True)
+    engine = sa.create_engine(
+        url, pool_size=2 * pool_size, max_overflow=0, pool_use_lifo=True, future=True
+    )
 
     @sa.event.listens_for(engine.pool, "checkin")
     def note_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
