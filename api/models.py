@@ -374,6 +374,7 @@ incident = Table(
     Column("reporter_phone", Text),
     Column("parties", Text),
     Column("reported_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("time_known", Boolean, nullable=False, server_default=true()),
     Column("location", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
     Column("building_id", Integer, ForeignKey("building.id", ondelete="SET NULL")),
     Column("grid_code", String(15), index=True),

@@ -4,8 +4,9 @@
 01–49 are events 事件, 51–99 disputes 矛盾纠纷) with the handling deadline in hours, seeded
 from a frozen copy of :mod:`gis.incidents.classes`. ``incident`` holds each report: a point,
 the class, source, the reporter's contact and the dispute parties (personal data: masked by
-the API for roles that do not need them), and the grid, community, building and nearest
-facility assigned from the location; ``status`` follows the closed loop. ``incident_event``
+the API for roles that do not need them), ``time_known`` (false when the source gave a
+date without a time of day, stored at 00:00 local), and the grid, community, building and
+nearest facility assigned from the location; ``status`` follows the closed loop. ``incident_event``
 records every transition with who made it and when.
 
 Revision ID: 0005
@@ -119,6 +120,7 @@ def upgrade() -> None:
         sa.Column("reporter_phone", sa.Text),
         sa.Column("parties", sa.Text),
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("time_known", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("location", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
         sa.Column("building_id", sa.Integer, sa.ForeignKey("building.id", ondelete="SET NULL")),
         sa.Column("grid_code", sa.String(15), index=True),
