@@ -8,11 +8,12 @@ import typer
 from rich.table import Table
 
 from api.cli.common import console, friendly_errors, open_engine
-from api.loading import facility_class_names, load_layer
+from api.loading import facility_class_names, incident_class_names, load_layer
 from api.settings import Settings
 from gis.errors import InputError
 from gis.households import HouseholdRules
 from gis.importing import ImportReport, prepare_layer
+from gis.importing_incidents import DEFAULT_TIMEZONE, read_category_map
 from gis.layers import LAYERS
 
 
@@ -40,12 +41,23 @@ def import_layer(
         [], "--field", help="Map a column to a field: --field households=住户数 (repeatable)."
     ),
     source_layer: str = typer.Option(None, "--layer", help="Layer inside a multi-layer file."),
+    category_map: Path = typer.Option(
+        None, "--category-map", help="Incidents: CSV `category,class_code` (UTF-8 or GBK)."
+    ),
+    timezone: str = typer.Option(
+        DEFAULT_TIMEZONE, "--timezone", help="Incidents: time zone of times without an offset."
+    ),
+    skip_undated: bool = typer.Option(
+        False, "--skip-undated", help="Incidents: drop rows without any date (reported)."
+    ),
 ) -> None:
     """Import one layer file into the database, in one transaction, and print a report."""
     settings = Settings()
     with friendly_errors():
+        categories = read_category_map(category_map) if category_map else None
         import_file(settings, layer, file, crs=crs, fields=parse_field_options(field),
-                    source_layer=source_layer)  # fmt: skip
+                    source_layer=source_layer, timezone=timezone, categories=categories,
+                    skip_undated=skip_undated)  # fmt: skip
 
 
 def import_file(
@@ -56,6 +68,9 @@ def import_file(
     crs: str | None = None,
     fields: dict[str, str] | None = None,
     source_layer: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    categories: dict[str, str] | None = None,
+    skip_undated: bool = False,
 ) -> ImportReport:
     """Prepare and load one file, showing progress, then print its report."""
     engine = open_engine(settings)
@@ -63,9 +78,11 @@ def import_file(
         rules = HouseholdRules(**settings.imports.model_dump())
         with console.status(f"reading and checking {file.name}…"):
             classes = facility_class_names(engine) if layer == "facilities" else None
+            kinds = incident_class_names(engine) if layer == "incidents" else None
             prepared = prepare_layer(
                 layer, file, crs=crs, fields=fields, rules=rules,
-                facility_classes=classes, source_layer=source_layer,
+                facility_classes=classes, source_layer=source_layer, timezone=timezone,
+                categories=categories, incident_classes=kinds, skip_undated=skip_undated,
             )  # fmt: skip
         with console.status(f"writing {prepared.report.features_kept} features…"):
             report = load_layer(engine, prepared)
@@ -86,6 +103,9 @@ def print_report(report: ImportReport) -> None:
         ("inserted", report.inserted),
         ("updated", report.updated),
         ("households estimated", report.households_estimated),
+        ("duplicates dropped", report.duplicates_dropped),
+        ("without time of day", report.times_missing),
+        ("undated, skipped", report.undated_skipped),
     ):
         table.add_row(label, str(value))
     console.print(table)
