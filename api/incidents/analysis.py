@@ -97,7 +97,7 @@ def emerging_cells(
 ) -> dict:  # fmt: skip
     """Emerging-hotspot categories per H3 cell (Gi* per period + Mann–Kendall) as GeoJSON."""
     incidents = points(engine, wanted, principal)
-    table = period_counts(incidents, resolution, freq=freq)
+    table = period_counts(incidents, resolution, freq=freq) if len(incidents) else pd.DataFrame()
     if table.empty or table.shape[1] < 3:
         return {
             "type": "FeatureCollection", "features": [], "resolution": resolution,

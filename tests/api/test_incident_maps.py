@@ -119,3 +119,10 @@ def test_bad_statistics_requests_are_refused(client, city, incidents):  # noqa: 
     assert answer.status_code == 422 and "since must be before until" in answer.json()["problem"]
     empty = client.get("/incidents/hotspots", params={"class_code": "5101"}, headers=admin)
     assert empty.status_code == 200 and empty.json()["features"] == []
+
+
+def test_emerging_with_nothing_matching_is_empty_not_an_error(client, city, incidents):  # noqa: ARG001
+    admin = bearer(city.engine, "admin")
+    answer = client.get("/incidents/emerging", params={"class_code": "5101"}, headers=admin)
+    assert answer.status_code == 200 and answer.json()["features"] == []
+    assert "widen the time range" in answer.json()["note"]
