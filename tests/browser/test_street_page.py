@@ -124,3 +124,20 @@ def test_community_page_screenshot(served, visit, city, tmp_path):
     page.screenshot(path=str(path))
     shutil.copyfile(path, COMMUNITY_SHOT)
     assert path.stat().st_size > 20_000
+
+
+def test_street_page_weighs_under_a_megabyte(served, browser, street):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    finished = []
+    page.on("requestfinished", lambda r: finished.append(r))
+    page.goto(f"{served.url}/map/streets/{street}")
+    page.wait_for_function("() => window.wangge && wangge.layers.grids.getLayers().length > 0")
+    page.wait_for_load_state("networkidle")
+    sizes = [(r.url, r.sizes()) for r in finished]
+    context.close()
+    total = sum(s["responseBodySize"] + s["responseHeadersSize"] for _, s in sizes)
+    leaflet = next(s for u, s in sizes if u.endswith("/leaflet/leaflet.js"))
+    print(f"street page: {len(sizes)} requests, {total:,} bytes transferred")
+    assert leaflet["responseBodySize"] < 60_000  # 148 kB sent gzipped
+    assert total < 1_000_000
