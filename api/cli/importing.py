@@ -97,16 +97,21 @@ def print_report(report: ImportReport) -> None:
     table = Table(title=f"import {report.layer} ← {report.source} ({report.format})")
     table.add_column("")
     table.add_column("count", justify="right")
-    for label, value in (
+    rows = [
         ("features read", report.features_read),
         ("features kept", report.features_kept),
         ("inserted", report.inserted),
         ("updated", report.updated),
-        ("households estimated", report.households_estimated),
-        ("duplicates dropped", report.duplicates_dropped),
-        ("without time of day", report.times_missing),
-        ("undated, skipped", report.undated_skipped),
-    ):
+    ]
+    if report.layer == "buildings":
+        rows.append(("households estimated", report.households_estimated))
+    if report.layer == "incidents":
+        rows += [
+            ("duplicates dropped", report.duplicates_dropped),
+            ("without time of day", report.times_missing),
+            ("undated, skipped", report.undated_skipped),
+        ]
+    for label, value in rows:
         table.add_row(label, str(value))
     console.print(table)
     if report.fields:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy.engine import Engine
@@ -22,7 +22,7 @@ router = APIRouter(tags=["imports"])
 #: Largest category map accepted, in bytes (a table of a few hundred lines).
 CATEGORY_MAP_MAX_BYTES = 1024 * 1024
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "the file is larger than WANGGE_UPLOAD_MAX_MB"},
     415: {"description": "the content is not what the file name says"},
     422: {"description": "the file cannot be imported: the message names the problem"},

@@ -1,5 +1,6 @@
 """Bulk import of incidents into PostGIS: placing, events, re-import, logs, bad files, SF data."""
 
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -306,6 +307,7 @@ def test_cli_imports_incidents_with_map_and_time_zone(no_incidents, database_url
             "--timezone", "America/Los_Angeles"]  # fmt: skip
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
+    assert re.search(rf"inserted\s*│\s*{3 * N}\s*│", result.output), result.output
     rows = _rows(no_incidents.engine, "SELECT DISTINCT class_code, reported_at FROM incident")
     assert rows == [("0102", datetime(2024, 3, 1, 16, tzinfo=UTC))]
 

@@ -229,3 +229,10 @@ def test_category_map_without_the_columns_is_refused(tmp_path):
     path.write_text("类别,代码\nTHEFT,0901\n", encoding="utf-8")
     with pytest.raises(SchemaError, match="category,class_code"):
         read_category_map(path)
+
+
+def test_an_ambiguous_local_time_takes_its_first_offset(tmp_path):
+    # 2016-11-06 01:30 happens twice in Los Angeles; the first time is daylight time, UTC-7
+    path = _csv(tmp_path, _chinese(n=1, 上报时间=["2016-11-06 01:30"]))
+    stamp = _prepare(path, timezone="America/Los_Angeles").frame["reported_at"].iloc[0]
+    assert stamp == datetime(2016, 11, 6, 8, 30, tzinfo=UTC)
