@@ -18,6 +18,8 @@ var WanggeMap = (function () {
   var SHAPES = ["circle", "square", "diamond"];
   var KINDS = {grid: "网格", compound: "小区", building: "建筑", facility: "部件设施"};
   var STATUS = {intact: "完好", damaged: "损坏", lost: "丢失", removed: "已拆除"};
+  /* Popups keep clear of the controls down the left side (search box, buttons). */
+  var POPUP = {maxWidth: 320, autoPanPaddingTopLeft: [290, 10], autoPanPaddingBottomRight: [10, 10]};
 
   function esc(value) {
     if (value === null || value === undefined) { return ""; }
@@ -127,6 +129,13 @@ var WanggeMap = (function () {
     var areaCode = config.community || config.street || null;
     var state = {seq: 0, drawn: {}, counts: []};
     map.setMaxZoom(20);
+    if (map.zoomControl) {
+      [[".leaflet-control-zoom-in", "放大"], [".leaflet-control-zoom-out", "缩小"]].forEach(function (b) {
+        var button = map.zoomControl.getContainer().querySelector(b[0]);
+        button.title = b[1];
+        button.setAttribute("aria-label", b[1]);
+      });
+    }
     L.control.scale({imperial: false}).addTo(map);
     if (config.attribution) { map.attributionControl.addAttribution(esc(config.attribution)); }
     ["streets", "communities", "grids", "buildings", "facilities"].forEach(function (name, i) {
@@ -231,7 +240,7 @@ var WanggeMap = (function () {
           layer.bindTooltip(esc(f.properties.seq), {
             permanent: true, direction: "center", className: "wg-grid-label"
           });
-          layer.bindPopup("", {maxWidth: 320});
+          layer.bindPopup("", POPUP);
           layer.on("popupopen", function (e) { e.popup.setContent(gridContent(layer, f.properties)); });
         }
       })
@@ -264,10 +273,10 @@ var WanggeMap = (function () {
       picked = p.id;
       buildings.setFeatureStyle(p.id, {color: "#0050ff", weight: 3, fill: true,
         fillColor: PALETTE[hash(p.grid_code || "") % PALETTE.length], fillOpacity: 0.6});
-      L.popup().setLatLng(e.latlng).setContent(buildingPopup(p)).openOn(map);
+      L.popup(POPUP).setLatLng(e.latlng).setContent(buildingPopup(p)).openOn(map);
     });
     facilityTiles.on("click", function (e) {
-      L.popup({offset: [0, -6]}).setLatLng(e.latlng).setContent(facilityPopup(e.layer.properties)).openOn(map);
+      L.popup(L.extend({offset: [0, -6]}, POPUP)).setLatLng(e.latlng).setContent(facilityPopup(e.layer.properties)).openOn(map);
     });
 
     /* ---- facility clusters below the detail zoom ---- */
@@ -300,7 +309,7 @@ var WanggeMap = (function () {
           html: symbol(c.class_code, c.class_name) + "<i>" + esc(c.count) + "</i>"})
       });
       marker.bindPopup("<div class=\"wg-popup\"><h4>" + esc(c.class_name) + "</h4>此处 " +
-        esc(c.count) + " 个，放大到 " + esc(config.detail_zoom) + " 级查看每一个</div>");
+        esc(c.count) + " 个，放大到 " + esc(config.detail_zoom) + " 级查看每一个</div>", POPUP);
       return marker;
     }
 

@@ -68,6 +68,10 @@ def test_street_page_has_the_control(served, visit, street, selector):
 
 def test_fullscreen_and_measure_say_so_in_chinese(served, visit, street):
     page = _open(visit, f"{served.url}/map/streets/{street}")
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
+    assert page.locator(".leaflet-control-minimap-toggle-display").get_attribute("title") == (
+        "隐藏鹰眼图"
+    )
     assert page.locator(".leaflet-control-zoom-fullscreen").get_attribute("title") == "全屏"
     toggle = page.locator(".leaflet-control-measure-toggle")
     assert toggle.get_attribute("title") == "同时测量距离和面积"

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from api.settings import MapSettings
 from gis.chinacoords import wgs84_to_gcj02
-from map_ui.assets import VENDORED_CSS, VENDORED_JS, localise, static_dir
+from map_ui.assets import VENDORED_CSS, VENDORED_JS, localise, remote_links, static_dir
 from map_ui.page import MapConfig, render_page
 
 BOUNDS = (114.29, 30.59, 114.31, 30.61)
@@ -100,3 +101,11 @@ def test_data_attribution_reaches_the_script():
     html = render_page("地图", BOUNDS, MapConfig(attribution="© OpenStreetMap contributors"))
     config, _, _ = _init(html)
     assert config["attribution"] == "© OpenStreetMap contributors"
+
+
+def test_tianditu_basemap_reaches_the_script_without_linking_another_host():
+    layers = MapSettings(basemap="tianditu", tianditu_key="k").tile_layers()
+    html = render_page("地图", BOUNDS, MapConfig(basemap=layers))
+    config, _, _ = _init(html)
+    assert [b["url"].split("/")[3] for b in config["basemap"]] == ["vec_w", "cva_w"]
+    assert remote_links(html) == []
