@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from api import models as m
 from api.auth import actor, audit
+from api.incidents.placing import NEAREST_FACILITY_M
 from api.plans.reading import in_force
 from gis.errors import ConflictError, SchemaError, WanggeError
 from gis.importing import ImportReport, PreparedLayer
@@ -48,8 +49,6 @@ INCIDENT_UPDATED = (
     "class_code", "description", "reported_at", "time_known", "location", "reporter_name",
     "reporter_phone", "parties",
 )  # fmt: skip
-#: How far the nearest facility may be, in metres (as :mod:`api.incidents.placing`).
-NEAREST_FACILITY_M = 100.0
 
 
 def facility_class_names(engine: Engine) -> dict[str, str]:

@@ -240,57 +240,24 @@ def _to_utc(day: pd.Timestamp, clock: time | None, tz: ZoneInfo) -> datetime:
 
 
 def _times(out: gpd.GeoDataFrame, report: _Report, tz: ZoneInfo) -> None:
-    """Fill ``reported_at`` (UTC) and ``time_known``; NaT where the row has no date."""
+    """Fill ``reported_at`` (aware, UTC) and ``time_known``; None where the row has no date."""
     if "reported_at" not in report.fields:
         raise SchemaError(
             "the incidents file has no date column",
             fix="name it 上报时间, 发生时间, datetime or date, or map it with "
             "--field reported_at=<column>",
         )
-    has_clock_column = "reported_time" in report.fields
-    dates: dict[str, pd.Timestamp | None] = {}
-    clocks: dict[str, time | None] = {}
-    stamps: list[datetime | None] = []
-    known: list[bool] = []
-    bad_date, bad_time = [], []
-    for row, text, clock_text in zip(
-        out.index,
-        [_text(v) for v in out["reported_at"]],
-        [_text(v) for v in out["reported_time"]],
-        strict=True,
-    ):
-        if text is None:
-            stamps.append(None)
-            known.append(False)
-            continue
-        if text not in dates:
-            dates[text] = _parse_date(text)
-        day, clock = dates[text], None
-        if clock_text is not None:
-            if clock_text not in clocks:
-                clocks[clock_text] = _parse_time(clock_text)
-            clock = clocks[clock_text]
-            if clock is None:
-                bad_time.append(row)
-        if day is None:
-            bad_date.append(row)
-        if day is None or (clock is None and clock_text is not None):
-            stamps.append(None)
-            known.append(False)
-            continue
-        has_clock = clock is not None or bool(_CLOCK.search(text)) and not (
-            has_clock_column and day.time() == time(0)  # a date column's 00:00 placeholder
-        )  # fmt: skip
-        if clock is None and not has_clock:
-            day = day.normalize()
-        stamps.append(_to_utc(day, clock, tz))
-        known.append(has_clock)
-    _refuse_rows(out, bad_date, "dates that cannot be read", "e.g. 2016-06-12 or 2016/6/12 16:00")
-    _refuse_rows(out, bad_time, "times of day that cannot be read", "e.g. 16:00 or 16:00:30")
+    reader = _TimeReader(tz, clock_column="reported_time" in report.fields)
+    texts = [_text(v) for v in out["reported_at"]]
+    clocks = [_text(v) for v in out["reported_time"]]
+    rows = [reader.read(text, clock) for text, clock in zip(texts, clocks, strict=True)]
+    stamps, known = [r[0] for r in rows], [r[1] for r in rows]
+    problem = pd.Series([r[2] for r in rows], index=out.index, dtype="object")
+    _refuse_rows(out, problem == "date", "reported_at", "dates", "2016-06-12 or 2016/6/12 16:00")
+    _refuse_rows(out, problem == "time", "reported_time", "times of day", "16:00 or 16:00:30")
     out["reported_at"] = pd.Series(stamps, index=out.index, dtype="object")
     out["time_known"] = pd.Series(known, index=out.index, dtype=bool)
-    dated = out["reported_at"].notna()
-    missing = int((dated & ~out["time_known"]).sum())
+    missing = int((out["reported_at"].notna() & ~out["time_known"]).sum())
     report.times_missing = missing
     if missing:
         report.notes.append(
@@ -300,14 +267,46 @@ def _times(out: gpd.GeoDataFrame, report: _Report, tz: ZoneInfo) -> None:
     report.notes.append(f"times without an offset read as {tz.key} local time, stored in UTC")
 
 
-def _refuse_rows(out: gpd.GeoDataFrame, rows: list, what: str, example: str) -> None:
-    if rows:
-        mask = out.index.isin(rows)
-        values = sorted({str(v) for v in out.loc[mask, "reported_at"].head(3)})
+class _TimeReader:
+    """Reads one row's date and time of day, caching the parse of repeated values."""
+
+    def __init__(self, tz: ZoneInfo, clock_column: bool):
+        self.tz = tz
+        self.clock_column = clock_column
+        self.dates: dict[str, pd.Timestamp | None] = {}
+        self.clocks: dict[str, time | None] = {}
+
+    def read(self, text: str | None, clock_text: str | None) -> tuple[datetime | None, bool, str]:
+        """``(UTC time or None, time of day known, problem: "", "date" or "time")``."""
+        if text is None:
+            return None, False, ""
+        if text not in self.dates:
+            self.dates[text] = _parse_date(text)
+        day = self.dates[text]
+        if day is None:
+            return None, False, "date"
+        if clock_text is not None:
+            if clock_text not in self.clocks:
+                self.clocks[clock_text] = _parse_time(clock_text)
+            clock = self.clocks[clock_text]
+            if clock is None:
+                return None, False, "time"
+            return _to_utc(day, clock, self.tz), True, ""
+        # a clock in the date column counts, except a date column's 00:00 placeholder
+        # when the file has a time-of-day column (left empty in this row)
+        known = bool(_CLOCK.search(text)) and not (self.clock_column and day.time() == time(0))
+        return _to_utc(day if known else day.normalize(), None, self.tz), known, ""
+
+
+def _refuse_rows(
+    out: gpd.GeoDataFrame, mask: pd.Series, column: str, what: str, example: str
+) -> None:
+    if mask.any():
+        values = ", ".join(sorted({str(v) for v in out.loc[mask, column].head(3)}))
         raise SchemaError(
-            f"{len(rows)} rows have {what} ({_rows(pd.Series(mask, index=out.index))}; "
-            f"values such as {', '.join(values)})",
-            fix=f"write them as {example}",
+            f"{int(mask.sum())} rows have {what} that cannot be read ({_rows(mask)}; "
+            f"values such as {values})",
+            fix=f"write them as e.g. {example}",
         )
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -236,3 +237,28 @@ def test_an_ambiguous_local_time_takes_its_first_offset(tmp_path):
     path = _csv(tmp_path, _chinese(n=1, 上报时间=["2016-11-06 01:30"]))
     stamp = _prepare(path, timezone="America/Los_Angeles").frame["reported_at"].iloc[0]
     assert stamp == datetime(2016, 11, 6, 8, 30, tzinfo=UTC)
+
+
+def test_geopackage_datetime_and_time_columns_are_read(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {
+            "category": ["ASSAULT", "ASSAULT"], "descript": ["BATTERY", "THREATS"],
+            "datetime": pd.to_datetime(["2016-06-12 16:00", "2016-06-13 00:00"]),
+            "time": ["16:00", None],
+        },
+        geometry=gpd.points_from_xy([-122.41, -122.40], [37.79, 37.79]), crs="EPSG:4326",
+    )  # fmt: skip
+    path = tmp_path / "sf.gpkg"
+    frame.to_file(path, driver="GPKG")
+    prepared = prepare_layer("incidents", path, categories=SF_MAP, timezone="America/Los_Angeles")
+    assert prepared.report.fields["reported_at"] == "datetime"
+    assert list(prepared.frame["reported_at"]) == [
+        datetime(2016, 6, 12, 23, tzinfo=UTC), datetime(2016, 6, 13, 7, tzinfo=UTC),
+    ]  # fmt: skip
+    assert list(prepared.frame["time_known"]) == [True, False]
+
+
+def test_unreadable_times_of_day_are_refused_showing_them(tmp_path):
+    path = _sf(tmp_path, time=["16:00", "25:10", "", "noon"])
+    with pytest.raises(SchemaError, match=r"2 rows have times of day .*\[1, 3\].*25:10, noon"):
+        _prepare(path, categories=SF_MAP)
