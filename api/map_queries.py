@@ -22,7 +22,7 @@ from gis.errors import InputError, NotFoundError
 
 BBoxTuple = tuple[float, float, float, float]
 #: Side of a counting cell, in screen pixels at the zoom asked for.
-CELL_PX = 24
+CELL_PX = 32
 #: Zoom levels the cluster counts are given for.
 CLUSTER_ZOOMS = range(0, 23)
 
@@ -108,11 +108,13 @@ def directory(engine: Engine) -> list[dict]:
 
 def facility_clusters(
     engine: Engine, bbox: BBox, zoom: int, area_code: str | None = None
-) -> list[dict]:
-    """Facility counts by class in square cells of :data:`CELL_PX` pixels at ``zoom``.
+) -> dict[str, list[dict]]:
+    """Facility counts in square cells of :data:`CELL_PX` pixels at ``zoom``, and by class.
 
     Cells are squares of web-mercator metres, so a cell is the same size on screen at
-    every latitude; each count sits at the mean position of its facilities.
+    every latitude; each count sits at the mean position of its facilities. A view holds at
+    most a few hundred cells whatever the number of facilities in it, which is what keeps a
+    district view light (100,000 facilities would be megabytes as points).
 
     Parameters
     ----------
@@ -128,8 +130,9 @@ def facility_clusters(
 
     Returns
     -------
-    list of dict
-        ``{lon, lat, class_code, class_name, count}`` per cell and class.
+    dict
+        ``cells``: ``{lon, lat, count}`` per cell; ``classes``: ``{class_code, class_name,
+        count}`` per class in the box.
 
     Raises
     ------
@@ -144,33 +147,46 @@ def facility_clusters(
             fix="give a 9-digit street code or a 12-digit community code",
         )
     f, k = m.facility, m.facility_class
+    envelope = sa.func.ST_MakeEnvelope(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, m.SRID)
+    where = [f.c.location.op("&&")(envelope)]
+    if area_code is not None:
+        where.append(f.c.community_code.startswith(area_code, autoescape=True))
     cell = WORLD_M / 256 / 2**zoom * CELL_PX
     point = sa.func.ST_Transform(f.c.location, 3857)
-    column = sa.func.floor(sa.func.ST_X(point) / cell).label("col")
-    row = sa.func.floor(sa.func.ST_Y(point) / cell).label("row")
-    envelope = sa.func.ST_MakeEnvelope(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, m.SRID)
-    query = (
+    column = sa.func.floor(sa.func.ST_X(point) / cell)
+    row = sa.func.floor(sa.func.ST_Y(point) / cell)
+    cells = (
         sa.select(
             sa.func.avg(sa.func.ST_X(f.c.location)).label("lon"),
             sa.func.avg(sa.func.ST_Y(f.c.location)).label("lat"),
-            f.c.class_code, k.c.name.label("class_name"), sa.func.count().label("count"),
+            sa.func.count().label("count"),
         )
+        .where(*where)
+        .group_by(column, row)
+    )
+    classes = (
+        sa.select(f.c.class_code, k.c.name, sa.func.count())
         .select_from(f)
         .join(k, k.c.code == f.c.class_code)
-        .where(f.c.location.op("&&")(envelope))
-        .group_by(column, row, f.c.class_code, k.c.name)
+        .where(*where)
+        .group_by(f.c.class_code, k.c.name)
         .order_by(f.c.class_code)
-    )  # fmt: skip
-    if area_code is not None:
-        query = query.where(f.c.community_code.startswith(area_code, autoescape=True))
+    )
     with read_connection(engine) as conn:
-        return [
-            {
-                "lon": float(r.lon), "lat": float(r.lat), "class_code": r.class_code,
-                "class_name": r.class_name, "count": int(r.count),
-            }
-            for r in conn.execute(query)
-        ]  # fmt: skip
+        return {
+            "cells": [
+                {
+                    "lon": round(float(r.lon), 6),
+                    "lat": round(float(r.lat), 6),
+                    "count": int(r.count),
+                }
+                for r in conn.execute(cells)
+            ],
+            "classes": [
+                {"class_code": c, "class_name": n, "count": int(i)}
+                for c, n, i in conn.execute(classes)
+            ],
+        }
 
 
 def grid_facilities(engine: Engine, code: str) -> list[dict]:

@@ -90,8 +90,8 @@ def facility_clusters(
         str | None, Query(description="a 9-digit street or 12-digit community code")
     ] = None,
     engine: Engine = Depends(get_engine),
-) -> list[dict]:
-    """``{lon, lat, class_code, class_name, count}`` per cell of 24 pixels and class (WGS84)."""
+) -> dict[str, list[dict]]:
+    """``cells``: ``{lon, lat, count}`` per 32-pixel cell (WGS84); ``classes``: class counts."""
     return map_queries.facility_clusters(engine, BBox.parse(bbox), zoom, area)
 
 

@@ -127,7 +127,7 @@ var WanggeMap = (function () {
     var api = config.api_url || "";
     var gcj = config.coords === "gcj02";
     var areaCode = config.community || config.street || null;
-    var state = {seq: 0, drawn: {}, counts: []};
+    var state = {seq: 0, drawn: {}, classes: []};
     map.setMaxZoom(20);
     if (map.zoomControl) {
       [[".leaflet-control-zoom-in", "放大"], [".leaflet-control-zoom-out", "缩小"]].forEach(function (b) {
@@ -304,12 +304,12 @@ var WanggeMap = (function () {
 
     function countMarker(c) {
       var marker = L.marker(place(c.lon, c.lat), {
-        count: c.count, title: c.class_name + " " + c.count,
-        icon: L.divIcon({className: "wg-facility wg-counted", iconSize: [40, 18],
-          html: symbol(c.class_code, c.class_name) + "<i>" + esc(c.count) + "</i>"})
+        count: c.count, title: "部件设施 " + c.count + " 个",
+        icon: L.divIcon({html: "<div><span>" + esc(c.count) + "</span></div>", iconSize: [30, 30],
+          className: "marker-cluster marker-cluster-small wg-cell"})
       });
-      marker.bindPopup("<div class=\"wg-popup\"><h4>" + esc(c.class_name) + "</h4>此处 " +
-        esc(c.count) + " 个，放大到 " + esc(config.detail_zoom) + " 级查看每一个</div>", POPUP);
+      marker.bindPopup("<div class=\"wg-popup\">此处部件设施 " + esc(c.count) + " 个，放大到 " +
+        esc(config.detail_zoom) + " 级查看每一个</div>", POPUP);
       return marker;
     }
 
@@ -341,11 +341,7 @@ var WanggeMap = (function () {
 
     function classCounts() {
       var byClass = {};
-      state.counts.forEach(function (c) {
-        var entry = byClass[c.class_code] || {name: c.class_name, count: 0};
-        entry.count += c.count;
-        byClass[c.class_code] = entry;
-      });
+      state.classes.forEach(function (c) { byClass[c.class_code] = {name: c.class_name, count: c.count}; });
       return byClass;
     }
 
@@ -394,9 +390,9 @@ var WanggeMap = (function () {
       var zoom = detailed ? Math.max(config.detail_zoom - 4, 0) : Math.round(map.getZoom());
       return getJSON(url("/map/facility-clusters", {bbox: bbox, zoom: zoom, area: areaCode})).then(function (counts) {
         if (seq !== state.seq) { return; }
-        state.counts = counts;
+        state.classes = counts.classes;
         clusters.clearLayers();
-        if (!detailed) { clusters.addLayers(counts.map(countMarker)); }
+        if (!detailed) { clusters.addLayers(counts.cells.map(countMarker)); }
       });
     }
 

@@ -33,17 +33,35 @@ def test_start_page_lists_streets_with_their_communities(client, city):
         assert f'"code": "{code}"' in text
 
 
-def test_clusters_count_every_facility_once(client, city):
+def _clusters(client, city, query):
     box = ",".join(str(v) for v in city.layers.communities.total_bounds)
-    cells = client.get(f"/map/facility-clusters?bbox={box}&zoom=14").json()
+    answer = client.get(f"/map/facility-clusters?bbox={box}&{query}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_clusters_count_every_facility_once(client, city):
+    cells = _clusters(client, city, "zoom=14")["cells"]
     assert sum(c["count"] for c in cells) == len(city.facilities)
-    assert len(cells) < len(city.facilities)
+    assert len(cells) < len(city.facilities) / 3
+
+
+def test_clusters_count_facilities_by_class(client, city):
+    classes = _clusters(client, city, "zoom=14")["classes"]
+    expected = city.facilities.groupby("class_code").size()
+    assert {c["class_code"]: c["count"] for c in classes} == dict(expected)
+    assert {c["class_name"] for c in classes} == {"路灯", "警务室"}
+
+
+def test_cells_are_finer_at_higher_zoom(client, city):
+    coarse = _clusters(client, city, "zoom=13")["cells"]
+    fine = _clusters(client, city, "zoom=18")["cells"]
+    assert len(coarse) < len(fine)
 
 
 def test_clusters_of_a_community_are_its_facilities(client, city):
     code = city.layers.communities["code"].iloc[0]
-    box = ",".join(str(v) for v in city.layers.communities.total_bounds)
-    cells = client.get(f"/map/facility-clusters?bbox={box}&zoom=18&area={code}").json()
+    cells = _clusters(client, city, f"zoom=18&area={code}")["cells"]
     expected = (city.facilities["community_code"] == code).sum()
     assert sum(c["count"] for c in cells) == expected > 0
 
