@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api import access
+from api import access, background
 from api.auth import actor
 from api.database import connect
 from api.errors import install_error_handlers
@@ -47,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = connect(settings.db)
         actor.install(engine)
         app.state.engine = engine
+        background.start(app, settings.server.background_workers)
         try:
             yield
         finally:
+            background.stop(app)
             engine.dispose()
 
     app = FastAPI(

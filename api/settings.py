@@ -99,6 +99,9 @@ class ServerSettings(BaseSettings):
     map_attribution : str
         ``WANGGE_MAP_ATTRIBUTION``: credit for the data on the web map (required when
         OpenStreetMap data are shown); empty for none.
+    background_workers : int
+        ``WANGGE_BACKGROUND_WORKERS``: processes that run partitions for the API, so a
+        long run does not hold up the server.
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
@@ -107,6 +110,7 @@ class ServerSettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     title: str = "wangge 网格"
     map_attribution: str = ""
+    background_workers: int = Field(1, ge=1, le=64)
 
 
 class UploadSettings(BaseSettings):

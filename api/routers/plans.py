@@ -14,8 +14,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
-from api import plans, queries
+from api import background, plans, queries
 from api.access import principal, require_scope
 from api.deps import get_engine
 from api.params import RowId
@@ -81,28 +82,27 @@ class PlanDetail(PlanSummary):
 
 
 @router.post("/plans", status_code=201, response_model=PlanDetail, summary="Partition into a draft")
-def create_plan(
+async def create_plan(
     request: PlanRequest, http: Request, engine: Engine = Depends(get_engine)
 ) -> dict:
     """Partition stored communities into grids and store them as a draft plan.
 
     Communities outside the caller's scope are refused; when none are named, those of the
-    caller's scope are partitioned.
+    caller's scope are partitioned. The partition runs in a separate process, so the server
+    keeps answering while it works.
     """
     communities = request.communities
     scope = principal(http).scope
     if communities is None and scope:
-        communities = queries.community_codes(engine, prefix=scope)
+        communities = await run_in_threadpool(queries.community_codes, engine, prefix=scope)
     for code in communities or ():
         require_scope(http, code)
-    return plans.create_draft(
-        engine,
+    return await background.run(
+        http, plans.create_draft,
         communities=communities,
         params=PartitionParams(target=request.target, tolerance=request.tolerance),
-        seed=request.seed,
-        name=request.name,
-        note=request.note,
-    )
+        seed=request.seed, name=request.name, note=request.note,
+    )  # fmt: skip
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanDetail, summary="Publish a draft")
