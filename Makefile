@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql postgresql-common gdal-bin fonts-noto-cjk chromium
+APT_PACKAGES := postgresql postgresql-common gdal-bin fonts-noto-cjk chromium poppler-utils
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench system venv clean

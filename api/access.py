@@ -110,6 +110,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/map/communities/{code}"): PUBLIC,
     ("GET", "/map/facility-clusters"): PUBLIC,
     ("GET", "/map/grids/{code}/facilities"): PUBLIC,
+    # printed grid diagrams and atlases: the street office within its scope
+    ("GET", "/grids/{code}/diagram.pdf"): Rule(Role.STREET_OFFICE, scope_param="code"),
+    ("GET", "/grids/{code}/diagram.png"): Rule(Role.STREET_OFFICE, scope_param="code"),
+    ("GET", "/communities/{code}/overview.pdf"): Rule(Role.STREET_OFFICE, scope_param="code"),
+    ("GET", "/communities/{code}/atlas.pdf"): Rule(Role.STREET_OFFICE, scope_param="code"),
+    ("POST", "/communities/{code}/atlas"): Rule(Role.STREET_OFFICE, scope_param="code"),
+    ("GET", "/print-jobs/{job_id}"): STREET,
+    ("GET", "/print-jobs/{job_id}/file"): STREET,
     # OGC API - Features
     ("GET", "/ogc"): PUBLIC,
     ("GET", "/ogc/conformance"): PUBLIC,

@@ -26,6 +26,7 @@ from api.routers import (
     maps,
     ogc,
     plans,
+    prints,
     staff,
     tiles,
 )
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lookup.router)
     app.include_router(staff.router)
     app.include_router(maps.router)
+    app.include_router(prints.router)
     app.mount(maps.STATIC_PATH, maps.static_files(), name="map_static")
     app.include_router(ogc.router)
     access.document(app)

@@ -259,6 +259,42 @@ class MapSettings(BaseSettings):
         return []
 
 
+class PrintSettings(BaseSettings):
+    """Printed grid diagrams.
+
+    Attributes
+    ----------
+    public_url : str
+        ``WANGGE_PUBLIC_URL``: the web app's address as residents reach it; the sheets' QR
+        codes open ``<public_url>/map/communities/<code>``.
+    mapping_unit : str
+        ``WANGGE_MAPPING_UNIT``: the mapping unit (制图单位) printed in the footer; empty
+        for the street office of the sheet (``<street>办事处``).
+    print_attribution : str
+        ``WANGGE_PRINT_ATTRIBUTION``: credit for the data on sheets; empty to use
+        ``WANGGE_MAP_ATTRIBUTION`` (OpenStreetMap's credit is required when OSM data are shown).
+    print_roads : Path or None
+        ``WANGGE_PRINT_ROADS``: a roads file (``name``, ``highway``) drawn on sheets.
+    print_workers : int
+        ``WANGGE_PRINT_WORKERS``: processes rendering an atlas's sheets in parallel.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
+
+    public_url: str = "http://127.0.0.1:8000"
+    mapping_unit: str = ""
+    print_attribution: str = ""
+    print_roads: Path | None = None
+    print_workers: int = Field(2, ge=1, le=64)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("WANGGE_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+
 class Settings(BaseSettings):
     """All settings of one app, grouped by concern."""
 
@@ -270,3 +306,4 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
+    prints: PrintSettings = Field(default_factory=PrintSettings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.cli import backup, classes, db, demo, hotspots, importing, partition, plan, serve, user
+from api.cli.print import print_sheets
 
 app = typer.Typer(
     name="wangge",
@@ -23,6 +24,7 @@ app.add_typer(classes.app, name="classes")
 app.add_typer(user.app, name="user")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("print")(print_sheets)
 
 
 def main() -> None:

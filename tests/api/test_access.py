@@ -63,11 +63,11 @@ def _url(path: str, places: dict, staff_id: int) -> str:
         "code": places["grid"], "layer": "buildings", "z": "14", "x": "13000", "y": "6000",
         "plan_id": str(places["plan_id"]), "staff_id": str(staff_id), "name": "nobody-here",
         "collection_id": "buildings", "feature_id": str(places["building"]),
-        "incident_id": str(places["incident"]),
+        "incident_id": str(places["incident"]), "job_id": "0" * 32,
     }  # fmt: skip
     if path.startswith("/map/streets/"):
         values["code"] = places["street"]
-    elif path.startswith("/map/communities/"):
+    elif path.startswith(("/map/communities/", "/communities/")):
         values["code"] = places["community"]
     return re.sub(r"\{(\w+)\}", lambda match: values[match.group(1)], path)
 

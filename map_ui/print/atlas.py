@@ -1,0 +1,109 @@
+"""The atlas: the overview as index page, then one sheet per grid, in one PDF or a zip.
+
+Sheets are rendered in parallel processes (``concurrent.futures``): each worker composes
+a sheet and returns its PDF bytes; the pages are then joined with pypdf in grid order.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from pypdf import PdfWriter
+
+from map_ui.print.content import CommunitySheet, GridSheet, SheetOptions
+from map_ui.print.overview import render_overview
+from map_ui.print.sheet import render_grid_sheet
+
+Progress = Callable[[int, int], None]
+
+
+def sheet_pdf(sheet: GridSheet, options: SheetOptions) -> bytes:
+    """One grid's sheet as PDF bytes (what each worker process runs)."""
+    composed = render_grid_sheet(sheet, options)
+    content = composed.pdf()
+    composed.figure.clear()
+    return content
+
+
+def render_sheets(
+    sheets: Sequence[GridSheet],
+    options: SheetOptions,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> list[bytes]:
+    """PDF bytes of every sheet, in the order given, rendered by ``workers`` processes.
+
+    ``progress(done, total)`` is called as sheets finish.
+    """
+    total = len(sheets)
+    if workers <= 1 or total <= 1:
+        out = []
+        for i, sheet in enumerate(sheets):
+            out.append(sheet_pdf(sheet, options))
+            if progress:
+                progress(i + 1, total)
+        return out
+    results: list[bytes | None] = [None] * total
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
+        futures = {pool.submit(sheet_pdf, sheet, options): i for i, sheet in enumerate(sheets)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress:
+                progress(done, total)
+    return [r for r in results if r is not None]
+
+
+def render_atlas(
+    sheets: Sequence[GridSheet],
+    options: SheetOptions,
+    overview: CommunitySheet | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> bytes:
+    """One PDF: the overview (with page numbers) as index page, then each grid's sheet."""
+    offset = 2 if overview is not None else 1
+    pages = {sheet.code: offset + i for i, sheet in enumerate(sheets)}
+    total = len(sheets) + (overview is not None)
+
+    def step(done: int, _: int) -> None:
+        if progress:
+            progress(done + (overview is not None), total)
+
+    writer = PdfWriter()
+    if overview is not None:
+        writer.append(io.BytesIO(render_overview(overview, options, pages).pdf()))
+        if progress:
+            progress(1, total)
+    for content in render_sheets(sheets, options, workers, step):
+        writer.append(io.BytesIO(content))
+    writer.add_metadata({"/Title": overview.title if overview else "网格示意图集",
+                         "/Creator": "wangge 网格"})  # fmt: skip
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_zip(
+    sheets: Sequence[GridSheet],
+    options: SheetOptions,
+    overview: CommunitySheet | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> bytes:
+    """A zip of one PDF per grid (``<code>.pdf``), with ``overview.pdf`` when given."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        if overview is not None:
+            archive.writestr(
+                f"{overview.code}-overview.pdf", render_overview(overview, options).pdf()
+            )
+        for sheet, content in zip(
+            sheets, render_sheets(sheets, options, workers, progress), strict=True
+        ):
+            archive.writestr(f"{sheet.code}.pdf", content)
+    return out.getvalue()
