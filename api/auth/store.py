@@ -179,7 +179,8 @@ def resolve_token(engine: Engine, token: str) -> Principal | None:
             s.c.expires_at > sa.func.now(), u.c.active,
         )
     )  # fmt: skip
-    with engine.connect() as conn:
+    # autocommit: one round trip, no BEGIN/ROLLBACK, on every authenticated request
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(query).mappings().first()
     return principal_of(dict(row)) if row else None
 

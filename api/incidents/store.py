@@ -38,8 +38,15 @@ def _columns() -> list[sa.ColumnElement]:
         sa.func.ST_Y(_I.c.location).label("lat"), _I.c.building_id, _I.c.grid_code,
         _I.c.community_code, _I.c.facility_id, _F.c.name.label("facility_name"),
         _F.c.class_code.label("facility_class"), _I.c.status, _I.c.dispatched_at, _I.c.due_at,
-        _I.c.handled_at, _I.c.closed_at, _I.c.reopened, _overdue().label("overdue"),
+        _I.c.handled_at, _I.c.closed_at, _I.c.reopened, _I.c.time_known,
+        _overdue().label("overdue"),
     ]  # fmt: skip
+
+
+def _returned() -> list[sa.ColumnElement]:
+    """The incident's own columns of :func:`_columns`, as an INSERT's RETURNING gives them."""
+    joined = ("class_name", "kind", "facility_name", "facility_class", "overdue")
+    return [c for c in _columns() if c.key not in joined]
 
 
 def _select() -> sa.Select:
@@ -56,12 +63,27 @@ def _row(mapping: Mapping) -> dict:
     return row
 
 
-def _check_class(conn: Connection, code: str) -> None:
-    found = conn.execute(sa.select(_C.c.code).where(_C.c.code == code)).first()
-    if found is None or len(code) != 4:
+def _class_and_facility(conn: Connection, code: str, facility_id: int | None) -> dict:
+    """Name and kind of subclass ``code`` and name and class of the facility, in one query.
+
+    Raises
+    ------
+    InputError
+        If ``code`` is not a subclass of the classification.
+    """
+    facility = sa.select(_F.c.name, _F.c.class_code).where(_F.c.id == facility_id).subquery()
+    found = conn.execute(
+        sa.select(_C.c.name.label("class_name"), _C.c.kind,
+                  facility.c.name.label("facility_name"),
+                  facility.c.class_code.label("facility_class"))
+        .outerjoin(facility, sa.true())
+        .where(_C.c.code == code, sa.func.length(_C.c.code) == 4)
+    ).mappings().first()  # fmt: skip
+    if found is None:
         raise InputError(
             f"{code!r} is not an incident subclass", fix="see GET /incident-classes for the codes"
         )
+    return dict(found)
 
 
 def report(
@@ -83,7 +105,6 @@ def report(
         place outside the reporter's scope).
     """
     with engine.begin() as conn:
-        _check_class(conn, values["class_code"])
         building_id = values.get("building_id")
         if building_id is not None:
             lon, lat = building_point(conn, building_id)
@@ -102,21 +123,26 @@ def report(
             "building_id": where.building_id, "grid_code": where.grid_code,
             "community_code": where.community_code, "facility_id": where.facility_id,
         }  # fmt: skip
-        new_id = conn.execute(_I.insert().values(row).returning(_I.c.id)).scalar_one()
-        _event(conn, new_id, None, "reported", principal, values.get("note"))
-    return get(engine, new_id)
+        named = _class_and_facility(conn, values["class_code"], where.facility_id)
+        stored = conn.execute(_I.insert().values(row).returning(*_returned()))
+        new = dict(stored.mappings().one())
+        event = _event(conn, new["id"], None, "reported", principal, values.get("note"))
+    new.update(named, overdue=False, events=[event])
+    return _row(new)
 
 
 def _event(
     conn: Connection, incident_id: int, old: str | None, new: str, who: Principal,
     note: str | None,
-) -> None:  # fmt: skip
-    conn.execute(
-        m.incident_event.insert().values(
+) -> dict:  # fmt: skip
+    e = m.incident_event
+    written = conn.execute(
+        e.insert().values(
             incident_id=incident_id, from_status=old, to_status=new, user_id=who.user_id,
             user_name=who.name, note=note,
-        )
+        ).returning(e.c.from_status, e.c.to_status, e.c.at, e.c.user_name, e.c.note)
     )  # fmt: skip
+    return dict(written.mappings().one())
 
 
 def get(engine: Engine, incident_id: int) -> dict:
