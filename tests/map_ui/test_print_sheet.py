@@ -162,3 +162,23 @@ def test_png_resolution_follows_dpi(sheet, tmp_path):
     w_in, h_in = sheet.paper.size_in
     assert width == pytest.approx(w_in * 50, abs=1)
     assert height == pytest.approx(h_in * 50, abs=1)
+
+
+def test_names_outside_the_print_font_fall_back_to_the_full_font():
+    # 埇 and 䶮 are not in GB 2312, the print font's character set
+    people = [{"name": "王埇䶮", "post": "B", "phone": "13812345678", "duties": ""}]
+    text = _text(render_grid_sheet(cases.grid_sheet(staff=people)).pdf())
+    assert "王埇䶮" in text
+
+
+def test_sheets_saved_from_two_threads_keep_truetype_fonts():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        pdfs = list(pool.map(lambda _: render_grid_sheet(cases.grid_sheet()).pdf(), range(4)))
+    for content in pdfs:
+        fonts = [
+            f.get_object()
+            for f in PdfReader(io.BytesIO(content)).pages[0]["/Resources"]["/Font"].values()
+        ]
+        assert {str(f["/Subtype"]) for f in fonts} == {"/Type0"}
