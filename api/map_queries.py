@@ -83,6 +83,14 @@ def street_place(engine: Engine, code: str) -> Place:
     return Place(row.code, row.name, _bounds(row))
 
 
+def street_communities(engine: Engine, code: str) -> list[str]:
+    """Codes of the communities of street ``code``, in order."""
+    c = m.community
+    query = sa.select(c.c.code).where(c.c.street_code == code).order_by(c.c.code)
+    with read_connection(engine) as conn:
+        return list(conn.execute(query).scalars())
+
+
 def directory(engine: Engine) -> list[dict]:
     """Every street with its communities, by code: ``[{code, name, communities: [...]}]``.
 

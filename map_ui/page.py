@@ -29,8 +29,13 @@ from map_ui.assets import OWN_CSS, OWN_JS, remote_links, vendor
 
 #: Where the map opens when there is nothing to fit to (Wuchang district, Wuhan).
 DEFAULT_CENTER = (30.55, 114.32)
-#: Zoom from which buildings and facilities are loaded.
+#: Zoom from which grids are drawn: a district's ~1,000 grids are megabytes of GeoJSON.
+GRID_ZOOM = 14
+#: Zoom from which buildings are drawn (vector tiles).
 DETAIL_ZOOM = 15
+#: Zoom from which every facility is drawn (vector tiles); below it, counts by cell.
+#: A district holds ~2,000 facilities a km²: at zoom 15 a view would draw ~50,000.
+FACILITY_ZOOM = 17
 
 BBox = tuple[float, float, float, float]
 
@@ -46,8 +51,12 @@ class MapConfig:
     community : str or None
         Code of the community the page shows (its layers are filtered to it), or ``None``
         for every community.
+    grid_zoom : int
+        Zoom from which grids are drawn.
     detail_zoom : int
-        Zoom from which buildings and facilities are loaded.
+        Zoom from which buildings are drawn.
+    facility_zoom : int
+        Zoom from which every facility is drawn; below it, facility counts by cell.
     page_limit : int
         Features asked for per request.
     attribution : str
@@ -55,6 +64,9 @@ class MapConfig:
         shown), added to the map's attribution line; empty for none.
     street : str or None
         Code of the street the page shows (its communities), or ``None``.
+    communities : list of str
+        On a street page, the codes of the street's communities (their layers are asked
+        for community by community); empty elsewhere.
     basemap : list of dict
         Tile layers drawn under the data, bottom first: ``{url, subdomains, attribution,
         max_zoom}`` (see :meth:`api.settings.MapSettings.tile_layers`); empty for none.
@@ -68,10 +80,13 @@ class MapConfig:
 
     api_url: str = ""
     community: str | None = None
+    grid_zoom: int = GRID_ZOOM
     detail_zoom: int = DETAIL_ZOOM
+    facility_zoom: int = FACILITY_ZOOM
     page_limit: int = 2000
     attribution: str = ""
     street: str | None = None
+    communities: list[str] = field(default_factory=list)
     basemap: list[dict] = field(default_factory=list)
     coords: str = "wgs84"
     directory: list[dict] = field(default_factory=list)

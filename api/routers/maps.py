@@ -64,7 +64,10 @@ def start_page(request: Request, engine: Engine = Depends(get_engine)) -> HTMLRe
 def street_page(code: str, request: Request, engine: Engine = Depends(get_engine)) -> HTMLResponse:
     """One street's communities, grids, buildings and facilities, the view fitted to it."""
     place = map_queries.street_place(engine, code)
-    return _page(request, f"{place.name} · 网格地图", place.bounds, street=code)
+    communities = map_queries.street_communities(engine, code)
+    return _page(
+        request, f"{place.name} · 网格地图", place.bounds, street=code, communities=communities
+    )
 
 
 @router.get(

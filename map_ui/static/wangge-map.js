@@ -3,9 +3,10 @@
  * WanggeMap.init(map, config, parts) is called by the page folium renders; config is the
  * page's MapConfig (map_ui/page.py), parts.clusters the folium MarkerCluster group and
  * parts.fit the [[south, west], [north, east]] to fit the view to (or null).
- * Streets, communities and grids come as GeoJSON by viewport; buildings and facilities as
- * vector tiles (Leaflet.VectorGrid) from config.detail_zoom; below it, facility counts
- * clustered by cell (/map/facility-clusters) feed Leaflet.markercluster. With
+ * Streets, communities and grids come as GeoJSON by viewport (on a street page, asked for
+ * community by community); buildings as vector tiles (Leaflet.VectorGrid) from config.detail_zoom,
+ * facilities from config.facility_zoom; below it, facility counts clustered by cell
+ * (/map/facility-clusters) feed Leaflet.markercluster. With
  * config.coords = "gcj02" the data are shifted WGS84 → GCJ-02 to lie on the basemap: GeoJSON
  * and counts here, vector tiles by the tile server (?coords=gcj02).
  */
@@ -258,7 +259,7 @@ var WanggeMap = (function () {
     }
     var buildings = tiles("buildings", function (p) {
       var c = PALETTE[hash(p.grid_code || "") % PALETTE.length];
-      return {color: "#555", weight: 0.8, fill: true, fillColor: c, fillOpacity: 0.45};
+      return {color: "#666", weight: 0.6, fill: true, fillColor: c, fillOpacity: 0.55};
     });
     var facilityTiles = tiles("facilities", function (p) {
       /* Leaflet takes a clicked target with getLatLng and a radius of 10 or less for a
@@ -293,8 +294,9 @@ var WanggeMap = (function () {
     /* Tiles only from the detail zoom (a GridLayer's minZoom would bound the map's zoom). */
     var buildingGroup = L.layerGroup(), facilities = L.layerGroup([clusters]);
     function detailOnly() {
-      var on = map.getZoom() >= config.detail_zoom;
-      [[buildingGroup, buildings], [facilities, facilityTiles]].forEach(function (pair) {
+      [[buildingGroup, buildings, config.detail_zoom],
+       [facilities, facilityTiles, config.facility_zoom]].forEach(function (pair) {
+        var on = map.getZoom() >= pair[2];
         if (on && !pair[0].hasLayer(pair[1])) { pair[0].addLayer(pair[1]); }
         if (!on && pair[0].hasLayer(pair[1])) { pair[0].removeLayer(pair[1]); }
       });
@@ -309,7 +311,7 @@ var WanggeMap = (function () {
           className: "marker-cluster marker-cluster-small wg-cell"})
       });
       marker.bindPopup("<div class=\"wg-popup\">此处部件设施 " + esc(c.count) + " 个，放大到 " +
-        esc(config.detail_zoom) + " 级查看每一个</div>", POPUP);
+        esc(config.facility_zoom) + " 级查看每一个</div>", POPUP);
       return marker;
     }
 
@@ -359,9 +361,15 @@ var WanggeMap = (function () {
           "<span class=\"wg-name\">" + esc(c.name) + "</span> <span class=\"wg-count\">" +
           esc(c.count) + "</span></div>";
       }).join("");
+      if (map.getZoom() < config.grid_zoom) {
+        html += "<div class=\"wg-hint\">放大到 " + esc(config.grid_zoom) + " 级显示网格</div>";
+      }
       if (map.getZoom() < config.detail_zoom) {
-        html += "<div class=\"wg-hint\">部件设施按位置聚合计数；放大到 " + esc(config.detail_zoom) +
-          " 级显示建筑和每个部件设施</div>";
+        html += "<div class=\"wg-hint\">放大到 " + esc(config.detail_zoom) + " 级显示建筑</div>";
+      }
+      if (map.getZoom() < config.facility_zoom) {
+        html += "<div class=\"wg-hint\">部件设施按位置聚合计数；放大到 " + esc(config.facility_zoom) +
+          " 级显示每个部件设施</div>";
       }
       legend.getContainer().innerHTML = html;
     }
@@ -385,9 +393,9 @@ var WanggeMap = (function () {
     }
 
     function loadCounts(bbox, seq) {
-      var detailed = map.getZoom() >= config.detail_zoom;
-      /* At the detail zoom only the legend needs the counts: coarse cells are enough. */
-      var zoom = detailed ? Math.max(config.detail_zoom - 4, 0) : Math.round(map.getZoom());
+      var detailed = map.getZoom() >= config.facility_zoom;
+      /* With every facility drawn only the legend needs the counts: coarse cells will do. */
+      var zoom = detailed ? Math.max(config.facility_zoom - 6, 0) : Math.round(map.getZoom());
       return getJSON(url("/map/facility-clusters", {bbox: bbox, zoom: zoom, area: areaCode})).then(function (counts) {
         if (seq !== state.seq) { return; }
         state.classes = counts.classes;
@@ -403,11 +411,26 @@ var WanggeMap = (function () {
       var sw = unplace(b.getSouthWest()), ne = unplace(b.getNorthEast());
       var bbox = [Math.max(sw[0], -180), Math.max(sw[1], -85), Math.min(ne[0], 180),
                   Math.min(ne[1], 85)].map(function (v) { return v.toFixed(6); }).join(",");
-      var jobs = Object.keys(layers).map(function (name) {
-        if (!map.hasLayer(layers[name]) || (name === "streets" && config.community)) { return null; }
-        var params = {bbox: bbox, limit: config.page_limit};
-        if (config.community && name !== "streets") { params.community_code = config.community; }
-        return load(name, url("/collections/" + name + "/items", params), 5);
+      /* The area's communities, each asked for by code: a street's view also covers its
+       * neighbours, whose grids would weigh as much again. */
+      var communities = config.community ? [config.community] : config.communities || [];
+      var jobs = [];
+      Object.keys(layers).forEach(function (name) {
+        if (!map.hasLayer(layers[name]) || (name === "streets" && config.community)) { return; }
+        if (name === "grids" && map.getZoom() < config.grid_zoom) {
+          /* A district's thousand grids are megabytes and unreadable at this scale. */
+          layers.grids.clearLayers();
+          state.drawn.grids = {};
+          return;
+        }
+        var address = "/collections/" + name + "/items";
+        if (name === "streets" || !communities.length) {
+          jobs.push(load(name, url(address, {bbox: bbox, limit: config.page_limit}), 5));
+          return;
+        }
+        communities.forEach(function (code) {
+          jobs.push(load(name, url(address, {bbox: bbox, limit: config.page_limit, community_code: code}), 5));
+        });
       });
       jobs.push(map.hasLayer(facilities) ? loadCounts(bbox, seq) : null);
       return Promise.all(jobs).then(drawLegend).catch(function (err) {

@@ -1,5 +1,8 @@
 """The web map's pages and summaries over HTTP: 404s, facility clusters, GCJ-02 tiles."""
 
+import json
+import re
+
 import mapbox_vector_tile
 import pytest
 import shapely
@@ -14,6 +17,15 @@ def test_street_page_is_html(client, city):
     answer = client.get(f"/map/streets/{code}")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     assert f'"street": "{code}"' in answer.text
+
+
+def test_street_page_asks_for_its_communities_by_code(client, city):
+    code = city.layers.streets["code"].iloc[0]
+    text = client.get(f"/map/streets/{code}").text
+    config = json.loads(re.search(r"WanggeMap\.init\(\w+, (\{.*?\}),", text, re.S).group(1))
+    communities = city.layers.communities
+    expected = sorted(communities.loc[communities["code"].str.startswith(code), "code"])
+    assert config["communities"] == expected and expected
 
 
 def test_unknown_street_page_is_a_json_404(client, city):

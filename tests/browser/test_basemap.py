@@ -20,7 +20,7 @@ from PIL import Image
 
 from api.settings import DatabaseSettings, MapSettings, Settings
 from gis.chinacoords import wgs84_to_gcj02
-from map_ui.page import DETAIL_ZOOM
+from map_ui.page import FACILITY_ZOOM
 from tests.browser.test_map import _open
 from tests.live import live_app
 
@@ -141,7 +141,7 @@ def test_gcj02_basemap_shifts_vector_tiles_by_the_offset_on_screen(
 ):
     facility = httpx.get(f"{wgs84_app}/collections/facilities/items?limit=1").json()["features"][0]
     lon, lat = facility["geometry"]["coordinates"]
-    zoom = DETAIL_ZOOM + 1
+    zoom = FACILITY_ZOOM
     where = []
     for app in (wgs84_app, gcj02_app):
         context = browser.new_context(viewport={"width": 1280, "height": 800})

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import shapely
 
-from map_ui.page import DETAIL_ZOOM
+from map_ui.page import DETAIL_ZOOM, FACILITY_ZOOM, GRID_ZOOM
 
 pytestmark = pytest.mark.browser
 
@@ -143,9 +143,18 @@ def test_legend_lists_facility_classes_with_counts(served, visit, city):
 def test_zooming_out_drops_building_tiles_and_says_so(served, visit):
     page = _open(visit, f"{served.url}/map")
     page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM - 2}, {{animate: false}})")
-    page.locator(".wg-legend .wg-hint").wait_for(timeout=5000)
+    page.locator(".wg-legend .wg-hint", has_text="显示建筑").wait_for(timeout=5000)
     page.wait_for_load_state("networkidle")
     assert page.locator(".leaflet-wg-buildings-pane path").count() == 0
+
+
+def test_zooming_out_to_district_scale_drops_grids_and_says_so(served, visit):
+    page = _open(visit, f"{served.url}/map")
+    page.evaluate(f"() => wangge.map.setZoom({GRID_ZOOM - 1}, {{animate: false}})")
+    page.locator(".wg-legend .wg-hint", has_text="显示网格").wait_for(timeout=5000)
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".wg-grid-label").count() == 0
+    assert page.evaluate("() => wangge.layers.communities.getLayers().length") > 0
 
 
 def test_layer_control_lists_the_layers(served, visit):
@@ -177,7 +186,7 @@ def test_clicking_a_building_tile_shows_households_and_grid(served, visit, city)
 
 def test_clicking_a_facility_tile_shows_its_class_and_code(served, visit):
     page = _open(visit, f"{served.url}/map")
-    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM + 1}, {{animate: false}})")
+    page.evaluate(f"() => wangge.map.setZoom({FACILITY_ZOOM}, {{animate: false}})")
     point = _tile_point(page, "facilities")
     page.mouse.click(*point["xy"])
     popup = page.locator(".leaflet-popup-content")
@@ -199,7 +208,7 @@ def test_grid_popup_counts_facilities_by_class(served, visit, city):
 
 def test_facilities_are_clustered_at_low_zoom(served, visit, city):
     page = _open(visit, f"{served.url}/map")
-    page.evaluate(f"() => wangge.map.setZoom({DETAIL_ZOOM - 3}, {{animate: false}})")
+    page.evaluate(f"() => wangge.map.setZoom({FACILITY_ZOOM - 4}, {{animate: false}})")
     page.locator(".marker-cluster").first.wait_for(timeout=10000)
     counts = [int(t) for t in page.locator(".marker-cluster span").all_inner_texts()]
     assert 0 < len(counts) < len(city.facilities) / 5

@@ -75,6 +75,7 @@ def test_configuration_reaches_the_script():
     html = render_page("地图", BOUNDS, MapConfig(community="420106001001"))
     config, _, fit = _init(html)
     assert config["community"] == "420106001001" and config["detail_zoom"] == 15
+    assert config["facility_zoom"] == 17
     assert fit == [[30.59, 114.29], [30.61, 114.31]]
 
 
