@@ -324,7 +324,7 @@ var WanggeMap = (function () {
 
     /* ---- overview map: the basemap, or the communities' outlines ---- */
     var outline = L.vectorGrid.protobuf(api + "/tiles/communities/{z}/{x}/{y}.mvt" + (gcj ? "?coords=gcj02" : ""), {
-      vectorTileLayerStyles: {communities: {color: "#C0158F", weight: 1, fill: true, fillOpacity: 0.08}},
+      vectorTileLayerStyles: {communities: {color: "#333", weight: 1, fill: true, fillColor: "#888", fillOpacity: 0.1}},
       maxNativeZoom: 18
     });
     var overview = new L.Control.MiniMap(L.layerGroup(tileLayers(config.basemap || []).concat([outline])), {
