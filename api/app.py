@@ -19,6 +19,7 @@ from api.routers import (
     auth,
     features,
     health,
+    heatmap,
     home,
     imports,
     incidents,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(lookup.router)
     app.include_router(staff.router)
+    app.include_router(heatmap.router)
     app.include_router(maps.router)
     app.include_router(prints.router)
     app.mount(maps.STATIC_PATH, maps.static_files(), name="map_static")
