@@ -169,13 +169,15 @@ def draw_grid_map(ax: Axes, sheet: GridSheet, frame_mm: tuple[float, float], k: 
 
     facilities = to_local(sheet.facilities, crs)
     classes: list[str] = []
+    markers: list[tuple[np.ndarray, float]] = []
     if facilities is not None and not facilities.empty:
         facilities = facilities[facilities.within(grid.buffer(1.0))]
         classes = sorted(facilities["class_code"].astype(str).unique())
         for code in classes:
             rows = facilities[facilities["class_code"].astype(str) == code]
             s = sym.symbol_for(code)
-            size = s.size * k**0.5
+            size = s.size * 1.25 * k**0.5
+            markers.append((shapely.get_coordinates(rows.geometry.values), size / 2 + 1.0))
             ax.plot(
                 rows.geometry.x, rows.geometry.y, linestyle="none", marker=s.marker,
                 markersize=size, markerfacecolor=s.colour, markeredgecolor="white"
@@ -195,8 +197,8 @@ def draw_grid_map(ax: Axes, sheet: GridSheet, frame_mm: tuple[float, float], k: 
         placer.avoid_features(list(buildings.geometry[inside]))
     placer.reserve(bar.box)
     placer.reserve(draw_north_arrow(ax, scale, k))
-    if facilities is not None and not facilities.empty:
-        placer.reserve_points(shapely.get_coordinates(facilities.geometry.values), 3.5 * k**0.5)
+    for xy, half in markers:
+        placer.reserve_points(xy, half)
     placer.place_all(labels)
     for spine in ax.spines.values():
         spine.set_linewidth(0.9)
