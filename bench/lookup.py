@@ -72,7 +72,8 @@ def main() -> int:
     console = Console(width=max(Console().width, 160))
     console.print(f"load average at start: {load_average()}")
     rows = []
-    with district_database(args.database_url, server_url=args.server_url) as (url, district):
+    database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)
+    with database as (url, district):
         console.print(f"district: {district.describe()}")
         xy = points_inside(district, args.points, args.seed)
         paths = [f"/lookup?lon={lon:.7f}&lat={lat:.7f}" for lon, lat in xy]

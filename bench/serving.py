@@ -248,6 +248,7 @@ def run_wrk(
     """
     if not wrk_available():
         raise RuntimeError("wrk is not installed: apt-get install wrk (make bench does)")
+    threads = min(threads, connections)  # wrk wants a connection per thread at least
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(paths) + "\n")
     try:

@@ -199,7 +199,8 @@ def main() -> int:  # noqa: C901
     console = Console(width=max(Console().width, 160))
     python = peers_python()
     console.print(f"load average at start: {load_average()}")
-    with district_database(args.database_url, server_url=args.server_url) as (url, district):
+    database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)
+    with database as (url, district):
         console.print(f"district: {district.describe()}")
         create_views(url)
         tiles = tiles_over(district, args.seed)
@@ -232,7 +233,9 @@ def main() -> int:  # noqa: C901
                     console.print(
                         f"  {layer:<10} {server.name:<6} {load.rate:8.0f} req/s  "
                         f"p50 {load.p50_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  "
-                        f"CPU {load.cpu_ms:.1f} ms/req  errors {load.errors}"
+                        f"CPU {load.cpu_ms:.1f} ms/req (server "
+                        f"{load.app_cpu_s * 1e3 / max(load.requests, 1):.1f}, database "
+                        f"{load.db_cpu_s * 1e3 / max(load.requests, 1):.1f})  errors {load.errors}"
                     )
         table = Table(
             title=f"Vector tiles, {len(tiles)} tiles z13–z16, wrk {args.connections} "
