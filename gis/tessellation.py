@@ -6,6 +6,13 @@ and compound outlines that cross it (so cell edges follow them), then each enclo
 split among its buildings by a Voronoi diagram of their outlines. Enclosures without a
 building stay whole as *filler* cells. A final pass makes the cover exact: any sliver of
 the community that no cell covers joins the neighbour it shares most boundary with.
+
+Now and then GEOS's Voronoi diagram of the outline points comes out broken (polygons
+overlapping each other, one of 1.3 km² over an enclosure of 0.27 km²), and momepy, through
+libpysal's ``voronoi_frames``, gives each building every polygon its outline intersects:
+three buildings of one city enclosure got the same 25,000 m², and two grids came out in
+pieces. Enclosures whose cells add up to more than the enclosure are drawn again
+(:func:`redraw_enclosure`) and checked.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from shapely.geometry.base import BaseGeometry
 from gis.errors import GeometryError
 
 SEGMENT_M = 2.0  # outline discretisation of the Voronoi step: 2 m keeps cells exact enough
+SHRINK_M = 0.4  # outlines drawn in this much before the Voronoi step (momepy's default)
+THRESHOLD = 0.05  # share of a footprint an enclosure must hold to give it a cell there
+_OVERLAP_M2 = 0.01  # cells adding up to more than their enclosure by this overlap
+_GRID_SIZES_M = (1e-3, 1e-4, 1e-2)  # outline precisions tried when cells overlap
 _MIN_PIECE_M2 = 1e-6
 
 
@@ -117,10 +128,78 @@ def tessellate(
             # momepy concatenates building-free enclosures without a CRS: harmless
             warnings.filterwarnings("ignore", "CRS not set for some of the concatenation")
             tess = momepy.enclosed_tessellation(
-                kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M
-            )
-        cells = _fillers_yield(_polygons(tess.geometry))
+                kept, enc, simplify=False, n_jobs=1, segment=SEGMENT_M, shrink=SHRINK_M,
+                threshold=THRESHOLD,
+            )  # fmt: skip
+        cells = _fillers_yield(_polygons(_redo_overlapping(tess, enc, kept)))
     return Tessellation(_fill_gaps(community, cells), _collapsed(cells, buildings))
+
+
+def _redo_overlapping(
+    tess: gpd.GeoDataFrame, enc: gpd.GeoSeries, buildings: gpd.GeoSeries
+) -> gpd.GeoSeries:
+    """The cells momepy drew, with those of enclosures where they overlap drawn again."""
+    cells = tess.geometry
+    where = tess["enclosure_index"].to_numpy()
+    total = pd.Series(shapely.area(cells.values)).groupby(where).sum()
+    bad = [e for e, a in total.items() if e in enc.index and a > enc[e].area + _OVERLAP_M2]
+    if not bad:
+        return cells
+    tree = shapely.STRtree(buildings.values)
+    redone = [cells[~np.isin(where, bad)]]
+    for e in bad:
+        inside = buildings.iloc[np.sort(tree.query(enc[e], predicate="intersects"))]
+        again = redraw_enclosure(enc[e], inside)
+        filler = again.index < 0  # keep filler numbers unique
+        lowest = min(0, int(pd.concat(redone).index.min()))
+        again.index = np.where(filler, lowest - np.cumsum(filler), again.index)
+        redone.append(again)
+    return pd.concat(redone)
+
+
+def redraw_enclosure(enclosure: BaseGeometry, buildings: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Cells of one enclosure whose momepy cells overlapped, drawn so that they do not.
+
+    GEOS's Voronoi diagram is fragile on outline points snapped to libpysal's default
+    1e-5 m grid; the same points on a 1 mm grid (then 0.1 mm, then 1 cm) give a sound
+    one. Each try is checked (cells adding up to the enclosure); if none is sound, later
+    cells are cut back where earlier ones lie.
+
+    Parameters
+    ----------
+    enclosure : Polygon
+        The enclosure, metric CRS (metres).
+    buildings : GeoSeries
+        Footprints touching it, same CRS, indexed by building.
+
+    Returns
+    -------
+    GeoSeries
+        Cells indexed by building (momepy's rules: -1 for an enclosure left as a filler).
+    """
+    frame = gpd.GeoSeries([enclosure], crs=buildings.crs)
+    for grid in _GRID_SIZES_M:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "CRS not set for some of the concatenation")
+            tess = momepy.enclosed_tessellation(
+                buildings, frame, simplify=False, n_jobs=1, segment=SEGMENT_M,
+                shrink=SHRINK_M, threshold=THRESHOLD, grid_size=grid,
+            )  # fmt: skip
+        cells = _polygons(tess.geometry)
+        if cells.area.sum() <= enclosure.area + _OVERLAP_M2:
+            return cells
+    return cut_overlaps(cells)
+
+
+def cut_overlaps(cells: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Cells with each one cut back where the cells before it lie (no overlap left)."""
+    out = cells.copy()
+    taken = shapely.Polygon()
+    for pos in range(len(out)):
+        geom = out.iloc[pos]
+        out.iloc[pos] = polygonal(shapely.difference(geom, taken))
+        taken = shapely.union(taken, geom)
+    return out[~out.is_empty & (out.area > _MIN_PIECE_M2)]
 
 
 def _fillers_yield(cells: gpd.GeoSeries) -> gpd.GeoSeries:

@@ -33,6 +33,7 @@ from gis.partition.params import PartitionParams
 from gis.tessellation import polygonal
 
 _SNAP_DEG = 1e-9
+_SEGMENT_M = 20.0  # longest edge reprojected as a straight line: bends under 5 µm
 _SPECK_SHARE = 1e-5
 GRID_COLUMNS = [
     "grid_code", "community_code", "seq", "households", "buildings", "area_m2", "flag",
@@ -162,11 +163,7 @@ class GridPartitioner:
             out.loc[p.building_grid.index, "grid_code"] = p.building_grid.to_numpy()
         seconds = {p.code: p.seconds for p in parts}
         seconds["total"] = total
-        grids = grids.to_crs(4326)
-        # Reprojection can turn a pinch point (two pieces of a grid touching) into a hair
-        # crossing. Snap-rounding to 1e-9 degrees (0.1 mm) makes every polygon valid again;
-        # neighbours share their vertices exactly, so they snap alike and still tile.
-        grids.geometry = [_snapped(g) for g in grids.geometry.values]
+        grids = grids.set_geometry(wgs84(grids.geometry))
         return PartitionResult(grids, out, seconds, crs)
 
 
@@ -213,6 +210,33 @@ def community_inputs(
             )
         )
     return crs, items
+
+
+def wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Grid polygons from a metric CRS to EPSG:4326, still tiling and each still valid.
+
+    Edges are first densified to ``_SEGMENT_M`` (20 m): a straight 700 m edge reprojected
+    by its end points bends about 5 mm off the metric line, enough to cross a vertex of
+    the same grid lying a fraction of a millimetre from it (a region corner at the
+    community's edge), and the repair then dropped the sliver between them as a gap.
+    Reprojection can still turn a pinch point (two pieces of a grid touching) into a hair
+    crossing, so every polygon is then snap-rounded to ``_SNAP_DEG`` (1e-9°, 0.1 mm);
+    neighbours share their vertices exactly, so they snap alike and still tile.
+
+    Parameters
+    ----------
+    geoms : GeoSeries
+        Polygons in a metric CRS (metres).
+
+    Returns
+    -------
+    GeoSeries
+        The same polygons in EPSG:4326.
+    """
+    dense = gpd.GeoSeries(shapely.segmentize(geoms.values, _SEGMENT_M), index=geoms.index,
+                          crs=geoms.crs)  # fmt: skip
+    out = dense.to_crs(4326)
+    return gpd.GeoSeries([_snapped(g) for g in out.values], index=out.index, crs=out.crs)
 
 
 def _snapped(geom: shapely.Geometry) -> shapely.Geometry:
