@@ -122,6 +122,37 @@
     return page(0);
   }
 
+  // incidents outside every community (or before any is imported) would be off screen:
+  // once, show them instead of an empty view
+  var fitted = false;
+  function fitToPoints(points) {
+    if (fitted || !points.length) { return; }
+    fitted = true;
+    var view = map.getBounds();
+    var inside = points.some(function (p) { return view.contains([p[0], p[1]]); });
+    if (!inside) {
+      map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })),
+                    { padding: [20, 20] });
+    }
+  }
+
+  // The colour scale tops out at the 98th percentile of points per heat cell (the radius in
+  // screen pixels, at this zoom), so that dense places stand out instead of every overlap
+  // saturating to red.
+  var RADIUS = 14;
+  function saturation(points) {
+    var cells = {};
+    points.forEach(function (p) {
+      var xy = map.project([p[0], p[1]], map.getZoom());
+      var key = Math.floor(xy.x / RADIUS) + ":" + Math.floor(xy.y / RADIUS);
+      cells[key] = (cells[key] || 0) + 1;
+    });
+    var counts = Object.keys(cells).map(function (k) { return cells[k]; });
+    if (!counts.length) { return 1; }
+    counts.sort(function (a, b) { return a - b; });
+    return Math.max(1, counts[Math.floor(0.98 * (counts.length - 1))]);
+  }
+
   function drawHeat() {
     var shown = state.points;
     if (state.week !== null) {
@@ -133,12 +164,9 @@
       el("week-label").textContent = "全部 " + state.weeks.length + " 周";
     }
     clearLayer();
-    // the colour scale tops out at a few times the mean density of the points shown, so
-    // that a cluster stands out instead of every overlap saturating to red
-    var saturation = Math.max(2, Math.sqrt(shown.length) / 4);
     layer = L.heatLayer(shown.map(function (p) { return [p[0], p[1], 1]; }),
-      { radius: 14, blur: 16, max: saturation, maxZoom: map.getZoom(), minOpacity: 0.2 })
-      .addTo(map);
+      { radius: RADIUS, blur: 16, max: saturation(shown), maxZoom: map.getZoom(),
+        minOpacity: 0.2 }).addTo(map);
     state.drawn = shown.length;
     statusLine.textContent = "共 " + state.points.length + " 件事件" +
       (state.matched > state.points.length ? "（仅显示前 " + state.points.length + " 件）" : "");
@@ -153,6 +181,7 @@
       state.week = null;
       el("weeks").hidden = state.weeks.length < 2;
       el("week").max = Math.max(0, state.weeks.length - 1);
+      fitToPoints(points);
       drawHeat();
       legendHeat();
     });
@@ -324,6 +353,9 @@
   });
   ["mode", "since", "until", "class", "status", "source"].forEach(function (id) {
     el(id).addEventListener("change", refresh);
+  });
+  map.on("zoomend", function () {
+    if (state.mode === "heat" && state.points.length) { drawHeat(); }
   });
   map.on("moveend", function () {
     drawContext();
