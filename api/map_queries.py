@@ -156,7 +156,7 @@ def facility_clusters(
         )
     f, k = m.facility, m.facility_class
     envelope = sa.func.ST_MakeEnvelope(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, m.SRID)
-    where = [f.c.location.op("&&")(envelope)]
+    where: list[sa.ColumnElement[bool]] = [f.c.location.op("&&")(envelope)]
     if area_code is not None:
         where.append(f.c.community_code.startswith(area_code, autoescape=True))
     cell = WORLD_M / 256 / 2**zoom * CELL_PX
@@ -167,7 +167,7 @@ def facility_clusters(
         sa.select(
             sa.func.avg(sa.func.ST_X(f.c.location)).label("lon"),
             sa.func.avg(sa.func.ST_Y(f.c.location)).label("lat"),
-            sa.func.count().label("count"),
+            sa.func.count().label("n"),
         )
         .where(*where)
         .group_by(column, row)
@@ -186,7 +186,7 @@ def facility_clusters(
                 {
                     "lon": round(float(r.lon), 6),
                     "lat": round(float(r.lat), 6),
-                    "count": int(r.count),
+                    "count": int(r.n),
                 }
                 for r in conn.execute(cells)
             ],

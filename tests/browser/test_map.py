@@ -193,6 +193,7 @@ def test_clicking_a_facility_tile_shows_its_class_and_code(served, visit):
     popup.wait_for(timeout=5000)
     text = popup.inner_text()
     assert point["properties"]["code"] in text and point["properties"]["class_name"] in text
+    assert point["properties"]["status"] == "intact" and "完好" in text
 
 
 def test_grid_popup_counts_facilities_by_class(served, visit, city):
