@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 
 from api import models as m
@@ -28,17 +29,35 @@ from gis.hotspots import cells_frame, count_cells, emerging_hotspots, hotspots, 
 MAX_POINTS = 2_000_000
 
 
-def points(engine: Engine, wanted: IncidentFilter, principal: Principal) -> gpd.GeoDataFrame:
-    """The incidents in scope matching ``wanted``: geometry (EPSG:4326), time and class."""
+def points(
+    engine: Engine, wanted: IncidentFilter, principal: Principal, *, times: bool = False
+) -> gpd.GeoDataFrame:
+    """The incidents in scope matching ``wanted``: points (EPSG:4326), times if asked.
+
+    The database sends the points as one MultiPoint in WKB and the times as one array, not
+    row by row: a million incidents arrive in about a second instead of tens.
+    """
     i = m.incident
-    query = sa.select(
-        sa.func.ST_X(i.c.location).label("lon"), sa.func.ST_Y(i.c.location).label("lat"),
-        i.c.reported_at, i.c.class_code, i.c.status,
-    ).where(scope_condition(principal), *wanted.where()).limit(MAX_POINTS)  # fmt: skip
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
-    geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs="EPSG:4326")
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    matching = (
+        sa.select(i.c.id, i.c.location, i.c.reported_at)
+        .where(scope_condition(principal), *wanted.where()).limit(MAX_POINTS).subquery()
+    )  # fmt: skip
+    order = matching.c.id
+    columns = [
+        sa.func.ST_AsBinary(sa.func.ST_Collect(aggregate_order_by(matching.c.location, order)))
+    ]
+    if times:
+        epoch = sa.extract("epoch", matching.c.reported_at)
+        columns.append(sa.func.array_agg(aggregate_order_by(epoch, order)))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(sa.select(*columns)).one()
+    if row[0] is None:
+        return gpd.GeoDataFrame({"reported_at": []}, geometry=[], crs="EPSG:4326")
+    geometry = shapely.get_parts(shapely.from_wkb(bytes(row[0])))
+    data = {}
+    if times:
+        data["reported_at"] = pd.to_datetime(np.asarray(row[1], dtype=float), unit="s", utc=True)
+    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
 
 
 def study_area(engine: Engine, principal: Principal) -> BaseGeometry | None:
@@ -96,7 +115,7 @@ def emerging_cells(
     freq: Literal["W", "M"], permutations: int, seed: int,
 ) -> dict:  # fmt: skip
     """Emerging-hotspot categories per H3 cell (Gi* per period + Mann–Kendall) as GeoJSON."""
-    incidents = points(engine, wanted, principal)
+    incidents = points(engine, wanted, principal, times=True)
     table = period_counts(incidents, resolution, freq=freq) if len(incidents) else pd.DataFrame()
     if table.empty or table.shape[1] < 3:
         return {
