@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -39,8 +39,12 @@ def jobs_of(app) -> AtlasJobs:  # noqa: ANN001
 
 
 PDF, PNG = "application/pdf", "image/png"
-_NO_GRID = {404: {"description": "no grid in force with this code"}}
-_NO_COMMUNITY = {404: {"description": "no such community, or no grid of it in force"}}
+_NO_GRID: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no grid in force with this code"}
+}
+_NO_COMMUNITY: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such community, or no grid of it in force"}
+}
 
 
 @dataclass

@@ -6,9 +6,20 @@ from collections.abc import Iterable
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.path import Path
 from shapely.geometry.base import BaseGeometry
+
+
+def renderer_of(figure: Figure | SubFigure) -> RendererBase:
+    """The renderer of a sheet's figure (an Agg canvas), to measure artists in points."""
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)  # type: ignore[arg-type]
+    return canvas.get_renderer()
 
 
 def _ring_path(coords: np.ndarray) -> Path:

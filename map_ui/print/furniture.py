@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
 
+from map_ui.print.drawing import renderer_of
 from map_ui.print.scale import bar_length
 
 
@@ -72,7 +73,7 @@ def draw_scale_bar(ax: Axes, scale: int, k: float) -> ScaleBar:
         left, base + height + _mm(scale, 1.2 * k), f"比例尺 1:{scale:,}".replace(",", ""),
         fontsize=7.5 * k**0.5, va="bottom", zorder=22,
     )  # fmt: skip
-    box = back.get_window_extent(ax.figure.canvas.get_renderer())
+    box = back.get_window_extent(renderer_of(ax.figure))
     return ScaleBar(metres, segments, (box.x0, box.y0, box.x1, box.y1))
 
 
@@ -97,7 +98,7 @@ def draw_north_arrow(ax: Axes, scale: int, k: float) -> tuple[float, float, floa
         cx, top + _mm(scale, 1.0 * k), "N", fontsize=10 * k**0.5, weight="bold",
         ha="center", va="bottom", zorder=22,
     )  # fmt: skip
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = renderer_of(ax.figure)
     boxes = [a.get_window_extent(renderer) for a in (left, right, label)]
     return (
         min(b.x0 for b in boxes) - 3, min(b.y0 for b in boxes) - 3,

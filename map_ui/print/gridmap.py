@@ -152,8 +152,8 @@ def draw_grid_map(ax: Axes, sheet: GridSheet, frame_mm: tuple[float, float], k: 
         labels += _neighbour_labels(neighbours, view, sheet.community_code, k)
 
     if sheet.community is not None:
-        community = to_local(gpd.GeoDataFrame(geometry=[sheet.community], crs="EPSG:4326"), crs)
-        outline = community.geometry.iloc[0].boundary.intersection(wide)
+        community = gpd.GeoSeries([sheet.community], crs="EPSG:4326").to_crs(crs).iloc[0]
+        outline = community.boundary.intersection(wide)
         if not outline.is_empty and outline.length > 0:
             add_lines(
                 ax, [outline], colors=sym.COMMUNITY, linewidths=1.3 * k**0.5,

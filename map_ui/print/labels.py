@@ -21,6 +21,7 @@ from shapely import STRtree
 from shapely.geometry import Polygon, box
 
 from map_ui.print import fonts
+from map_ui.print.drawing import renderer_of
 
 #: Smallest font size a label may shrink to, in points (legible at print size).
 MIN_SIZE = 6.0
@@ -88,7 +89,7 @@ class LabelPlacer:
     def __init__(self, ax: Axes, min_size: float = MIN_SIZE, pad: float = 2.0):
         self.ax = ax
         self.min_size = min_size
-        self.renderer = ax.figure.canvas.get_renderer()
+        self.renderer = renderer_of(ax.figure)
         frame = ax.get_window_extent(self.renderer)
         self.frame = (frame.x0 + pad, frame.y0 + pad, frame.x1 - pad, frame.y1 - pad)
         self._boxes = np.empty((0, 4))
@@ -154,7 +155,8 @@ class LabelPlacer:
                 candidate = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 beside = outline is not None and (cx, cy) != (float(anchor[0]), float(anchor[1]))
                 if self._free(candidate) and not (beside and self._on_feature(candidate, outline)):
-                    text.set_position(self.ax.transData.inverted().transform((cx, cy)))
+                    x, y = self.ax.transData.inverted().transform((cx, cy))
+                    text.set_position((float(x), float(y)))
                     return self._keep(text, candidate)
         self.dropped.append(label)
         return None
