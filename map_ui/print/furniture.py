@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 from map_ui.print.drawing import renderer_of
 from map_ui.print.scale import bar_length
@@ -40,19 +42,48 @@ def _mm(scale: int, mm: float) -> float:
     return mm / 1000 * scale
 
 
-def draw_scale_bar(ax: Axes, scale: int, k: float) -> ScaleBar:
-    """A four-segment bar in metres at the frame's lower left, with ``1:scale`` above it."""
+#: Corners a scale bar may sit in (the north arrow has the upper right).
+CORNERS = ("lower left", "lower right", "upper left")
+
+
+def scale_bar_frame(
+    ax: Axes, scale: int, k: float, corner: str = "lower left"
+) -> tuple[int, float, float, tuple[float, float, float, float]]:
+    """Where a scale bar goes: its length (m), the bar's left end and base, and its box.
+
+    All in data coordinates (metres); the box is ``(x0, y0, width, height)``.
+    """
     x0, x1 = ax.get_xlim()
-    y0, _ = ax.get_ylim()
+    y0, y1 = ax.get_ylim()
     metres = bar_length(x1 - x0)
-    left, base = x0 + _mm(scale, 6 * k), y0 + _mm(scale, 6 * k)
+    pad, inset = _mm(scale, 2.5 * k), _mm(scale, 6 * k)
+    width = metres + 2 * pad + _mm(scale, 7 * k)
+    height = _mm(scale, 1.6 * k) + _mm(scale, 9.5 * k) + 2 * pad
+    below = pad + _mm(scale, 3.2 * k)  # from the box's bottom to the bar's base
+    left = x0 + inset if corner.endswith("left") else x1 - inset - width + pad
+    base = y0 + inset if corner.startswith("lower") else y1 - inset - height + below
+    return metres, left, base, (left - pad, base - below, width, height)
+
+
+def free_corner(ax: Axes, scale: int, k: float, subject: BaseGeometry) -> str:
+    """The corner where a scale bar covers the least of ``subject`` (lower left on ties).
+
+    ``subject`` is in the map's data coordinates (metres).
+    """
+
+    def covered(corner: str) -> float:
+        x, y, w, h = scale_bar_frame(ax, scale, k, corner)[3]
+        return round(subject.intersection(box(x, y, x + w, y + h)).area, 1)
+
+    return min(CORNERS, key=lambda corner: (covered(corner), CORNERS.index(corner)))
+
+
+def draw_scale_bar(ax: Axes, scale: int, k: float, corner: str = "lower left") -> ScaleBar:
+    """A four-segment bar in metres in a corner of the frame, with ``1:scale`` above it."""
+    metres, left, base, (bx, by, bw, bh) = scale_bar_frame(ax, scale, k, corner)
     height = _mm(scale, 1.6 * k)
-    pad = _mm(scale, 2.5 * k)
-    text_h = _mm(scale, 9.5 * k)
     back = Rectangle(
-        (left - pad, base - pad - _mm(scale, 3.2 * k)), metres + 2 * pad + _mm(scale, 7 * k),
-        height + text_h + 2 * pad, facecolor="white", edgecolor="#666666", lw=0.5, alpha=0.92,
-        zorder=20,
+        (bx, by), bw, bh, facecolor="white", edgecolor="#666666", lw=0.5, alpha=0.92, zorder=20,
     )  # fmt: skip
     ax.add_patch(back)
     step = metres / 4

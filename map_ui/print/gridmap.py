@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from map_ui.print import symbols as sym
 from map_ui.print.content import GridSheet
 from map_ui.print.drawing import add_lines, add_polygons
-from map_ui.print.furniture import ScaleBar, draw_north_arrow, draw_scale_bar
+from map_ui.print.furniture import ScaleBar, draw_north_arrow, draw_scale_bar, free_corner
 from map_ui.print.labels import Label, LabelPlacer
 from map_ui.print.legend import Entry
 from map_ui.print.projection import local_crs, to_local
@@ -191,8 +191,9 @@ def draw_grid_map(ax: Axes, sheet: GridSheet, frame_mm: tuple[float, float], k: 
             }, class_code=code))  # fmt: skip
         labels += _facility_labels(facilities, k)
 
-    bar = draw_scale_bar(ax, scale, k)
+    bar = draw_scale_bar(ax, scale, k, free_corner(ax, scale, k, grid))
     placer = LabelPlacer(ax)
+    placer.avoid_lines([grid], clearance=2.0 * k**0.5)
     if not buildings.empty:
         placer.avoid_features(list(buildings.geometry[inside]))
     placer.reserve(bar.box)

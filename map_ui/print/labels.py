@@ -18,7 +18,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 from shapely import STRtree
-from shapely.geometry import Polygon, box
+from shapely.geometry import LineString, Polygon, box
 
 from map_ui.print import fonts
 from map_ui.print.drawing import renderer_of
@@ -94,9 +94,23 @@ class LabelPlacer:
         self.frame = (frame.x0 + pad, frame.y0 + pad, frame.x1 - pad, frame.y1 - pad)
         self._boxes = np.empty((0, 4))
         self._features: STRtree | None = None
+        self._lines: STRtree | None = None
         self._feature_shapes: list[Polygon] = []
         self.placed: list[Text] = []
         self.dropped: list[Label] = []
+
+    def avoid_lines(self, geoms: Sequence, clearance: float = 2.0) -> None:
+        """Keep labels off these lines (data coordinates), by ``clearance`` points.
+
+        The grid's boundary is the sheet's main line: a label across it hides it.
+        """
+        shapes = []
+        for geom in geoms:
+            boundary = geom.boundary if geom.geom_type in ("Polygon", "MultiPolygon") else geom
+            for part in getattr(boundary, "geoms", [boundary]):
+                coords = self.ax.transData.transform(np.asarray(part.coords)[:, :2])
+                shapes.append(LineString(coords).buffer(clearance))
+        self._lines = STRtree(shapes) if shapes else None
 
     def avoid_features(self, footprints: Sequence[Polygon]) -> None:
         """Keep labels placed *beside* a feature off these footprints (data coordinates).
@@ -246,6 +260,8 @@ class LabelPlacer:
         x0, y0, x1, y1 = candidate
         fx0, fy0, fx1, fy1 = self.frame
         if x0 < fx0 or y0 < fy0 or x1 > fx1 or y1 > fy1:
+            return False
+        if self._lines is not None and len(self._lines.query(box(*candidate), "intersects")):
             return False
         boxes = self._boxes
         if len(boxes) == 0:

@@ -14,7 +14,7 @@ from map_ui.print import fonts
 from map_ui.print import symbols as sym
 from map_ui.print.content import CommunitySheet, SheetOptions
 from map_ui.print.drawing import add_lines, add_polygons
-from map_ui.print.furniture import draw_north_arrow, draw_scale_bar
+from map_ui.print.furniture import draw_north_arrow, draw_scale_bar, free_corner
 from map_ui.print.layout import overview_layout
 from map_ui.print.legend import Entry, draw_legend
 from map_ui.print.panels import draw_footer, draw_title, footer_text, panel
@@ -120,7 +120,7 @@ def _draw_map(
                 ha="center", va="center", color=sym.GRID_MAGENTA, zorder=7)  # fmt: skip
     legend.append(Entry("网格编号", "marker", {"marker": "o", "markersize": 8,
                    "markerfacecolor": "white", "markeredgecolor": sym.GRID_MAGENTA}))  # fmt: skip
-    draw_scale_bar(ax, scale, k)
+    draw_scale_bar(ax, scale, k, free_corner(ax, scale, k, boundary))
     draw_north_arrow(ax, scale, k)
     return scale, legend
 
