@@ -233,10 +233,25 @@ def wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     GeoSeries
         The same polygons in EPSG:4326.
     """
-    dense = gpd.GeoSeries(shapely.segmentize(geoms.values, _SEGMENT_M), index=geoms.index,
-                          crs=geoms.crs)  # fmt: skip
+    dense = gpd.GeoSeries([_densified(g) for g in geoms.values], index=geoms.index, crs=geoms.crs)
     out = dense.to_crs(4326)
     return gpd.GeoSeries([_snapped(g) for g in out.values], index=out.index, crs=out.crs)
+
+
+def _densified(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` with no edge longer than ``_SEGMENT_M``, ring by ring.
+
+    ``shapely.segmentize`` on a polygon runs GEOS's densifier, which repairs its result
+    with a zero buffer: a grid with a hairline spike along the community's edge came back
+    empty. Densifying the rings and rebuilding the polygon keeps every vertex.
+    """
+    if geom is None or geom.is_empty:
+        return geom
+    parts = []
+    for poly in shapely.get_parts(geom):
+        rings = shapely.segmentize(shapely.get_rings(poly), _SEGMENT_M)
+        parts.append(shapely.polygons(rings[0], holes=rings[1:] if len(rings) > 1 else None))
+    return parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
 
 
 def _snapped(geom: shapely.Geometry) -> shapely.Geometry:

@@ -1,6 +1,6 @@
 """Regressions from the synthetic city: communities that once gave grids in pieces or gaps.
 
-The fixture holds three communities of ``make_city("city", rng=default_rng(0))`` (see
+The fixture holds four communities of ``make_city("city", rng=default_rng(0))`` (see
 ``fixtures/extract_city_communities.py``); each is partitioned with the seed the city run
 gave it, so the run is the one that went wrong.
 """
@@ -24,6 +24,7 @@ CITY_SEEDS = {  # default_rng(0).integers(0, 2**31 - 1, size=290) at each one's 
     "420103008005": 450152621,
     "420106010007": 815020182,
     "420106002003": 87989972,
+    "420106007007": 1642588603,
 }
 
 
