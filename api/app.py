@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import access, background
 from api.auth import actor
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(access.authorize)],
     )
     app.state.settings = settings
+    # GeoJSON and vector tiles shrink 3-5x; small answers (/lookup) are sent as they are
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(home.router)

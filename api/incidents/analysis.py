@@ -43,9 +43,9 @@ def points(
         .where(scope_condition(principal), *wanted.where()).limit(MAX_POINTS).subquery()
     )  # fmt: skip
     order = matching.c.id
-    columns = [
-        sa.func.ST_AsBinary(sa.func.ST_Collect(aggregate_order_by(matching.c.location, order)))
-    ]
+    # points and times must come in the same order; without times, any order (no sort)
+    located = aggregate_order_by(matching.c.location, order) if times else matching.c.location
+    columns = [sa.func.ST_AsBinary(sa.func.ST_Collect(located))]
     if times:
         epoch = sa.extract("epoch", matching.c.reported_at)
         columns.append(sa.func.array_agg(aggregate_order_by(epoch, order)))
