@@ -37,7 +37,8 @@ class DatabaseSettings(BaseSettings):
     data_dir : Path
         ``WANGGE_DATA_DIR``: the folder of the embedded cluster and other state.
     pool_size : int
-        Connections kept open by the app.
+        ``WANGGE_POOL_SIZE``: the app keeps up to twice this many database connections,
+        opened as needed and reused (see :func:`api.database.make_engine`).
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
