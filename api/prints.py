@@ -95,10 +95,24 @@ def _staff(conn: Connection, codes: list[str]) -> dict[str, list[dict]]:
     return found
 
 
+def _with_photos(people: list[dict], photos: Path | None) -> list[dict]:
+    """Staff with ``photo``: the file of their ``photo_path`` under ``photos``, if it exists."""
+    for person in people:
+        path = photos / person["photo_path"] if photos and person.get("photo_path") else None
+        person["photo"] = str(path) if path is not None and path.is_file() else None
+    return people
+
+
 def grid_sheet(
-    engine: Engine, code: str, at: date, roads: gpd.GeoDataFrame | None = None
+    engine: Engine,
+    code: str,
+    at: date,
+    roads: gpd.GeoDataFrame | None = None,
+    photos: Path | None = None,
 ) -> GridSheet:
     """The sheet of grid ``code`` as in force on day ``at``.
+
+    Staff photos are read from ``photos`` (their ``photo_path`` is relative to it).
 
     Raises
     ------
@@ -131,7 +145,7 @@ def grid_sheet(
         ).join(p, p.c.id == g.c.plan_id).outerjoin(cm, cm.c.code == g.c.community_code).where(
             in_force(at), g.c.code != code, sa.func.ST_Intersects(g.c.geometry, reach),
         ))  # fmt: skip
-        staff = _staff(conn, [code])[code]
+        staff = _with_photos(_staff(conn, [code])[code], photos)
         street = _street_name(conn, community)
     inside = buildings[buildings["inside"]] if not buildings.empty else buildings
     return GridSheet(
@@ -225,4 +239,10 @@ def atlas_sheets(
     at = at or date.today()
     road_layer = roads(settings)
     overview = community_sheet(engine, code, at, road_layer)
-    return overview, [grid_sheet(engine, c, at, road_layer) for c in overview.grids["code"]]
+    folder = photo_dir(settings)
+    return overview, [grid_sheet(engine, c, at, road_layer, folder) for c in overview.grids["code"]]
+
+
+def photo_dir(settings: Settings) -> Path:
+    """The folder staff photos' ``photo_path`` is relative to: ``<data_dir>/photos``."""
+    return settings.db.data_dir / "photos"

@@ -139,7 +139,9 @@ def _grid_from_db(
 ) -> None:
     engine = open_engine(settings)
     try:
-        sheet = prints.grid_sheet(engine, code, date.today(), _road_layer(settings, roads))
+        sheet = prints.grid_sheet(
+            engine, code, date.today(), _road_layer(settings, roads), prints.photo_dir(settings)
+        )
     finally:
         engine.dispose()
     _write(out, render_grid_sheet(sheet, options), dpi)

@@ -75,7 +75,9 @@ def grid_pdf(
 ) -> Response:
     """The grid's 网格示意图 as a vector PDF, fonts embedded."""
     settings = request.app.state.settings
-    sheet = prints.grid_sheet(engine, code, date.today(), prints.roads(settings))
+    sheet = prints.grid_sheet(
+        engine, code, date.today(), prints.roads(settings), prints.photo_dir(settings)
+    )
     opts = prints.sheet_options(settings, options.paper, options.orientation)
     return _pdf(render_grid_sheet(sheet, opts).pdf(), f"{code}.pdf")
 
@@ -93,7 +95,9 @@ def grid_png(
 ) -> Response:
     """The grid's 网格示意图 as a PNG at ``dpi``."""
     settings = request.app.state.settings
-    sheet = prints.grid_sheet(engine, code, date.today(), prints.roads(settings))
+    sheet = prints.grid_sheet(
+        engine, code, date.today(), prints.roads(settings), prints.photo_dir(settings)
+    )
     opts = prints.sheet_options(settings, options.paper, options.orientation)
     return Response(render_grid_sheet(sheet, opts).png(dpi), media_type=PNG)
 

@@ -6,7 +6,6 @@ box's lower left), so positions read as a designer would measure them on paper.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -83,44 +82,41 @@ def draw_info(ax: Axes, sheet: GridSheet, width: float, height: float, k: float)
 
 
 def draw_staff(ax: Axes, staff: list[dict], x: float, top: float, width: float, k: float) -> None:
-    """One block per person: post, name, phone (large: residents dial it), duties."""
+    """One block per person: name and phone (large: residents dial it), then post and duties.
+
+    At most three people fit; an optional photo goes to the left of the block.
+    """
     s = k**0.5
     if not staff:
         ax.text(x, top, "（暂未配备，请联系社区居委会）", fontsize=8 * s, va="top", color="#666666")
         return
-    row_h = (top - 1) / min(len(staff), 3)
-    row_h = min(row_h, 13.5 * k)
+    row_h = min((top - 1) / min(len(staff), 3), 13.5 * k)
     for i, person in enumerate(staff[:3]):
         y = top - i * row_h
-        left = x
-        photo = person.get("photo")
-        if photo and Path(photo).is_file():
-            image = mpimg.imread(photo)
-            side = row_h - 1.5 * k
-            ax.imshow(image, extent=(left, left + side * 0.8, y - side, y), zorder=2)
-            left += side * 0.8 + 2 * k
-        post = POSTS.get(str(person.get("post", "")), str(person.get("post", "")))
-        ax.text(left, y, str(person["name"]), fontsize=10.5 * s, weight="bold", va="top")
-        ax.text(left + 19 * k, y - 0.4 * k, post, fontsize=7 * s, va="top", color="#666666")
-        ax.text(
-            width,
-            y,
-            str(person["phone"]),
-            fontsize=10.5 * s,
-            weight="bold",
-            va="top",
-            ha="right",
-            color=GRID_MAGENTA,
+        left = (
+            x
+            + _photo(ax, person.get("photo"), x, y, row_h - 1.5 * k)
+            + (2 * k if person.get("photo") and Path(person["photo"]).is_file() else 0)
         )
+        ax.text(left, y, str(person["name"]), fontsize=10.5 * s, weight="bold", va="top")
+        ax.text(width, y, str(person["phone"]), fontsize=10.5 * s, weight="bold", va="top",
+                ha="right", color=GRID_MAGENTA)  # fmt: skip
+        post = POSTS.get(str(person.get("post", "")), str(person.get("post", "")))
         duties = str(person.get("duties") or "").strip()
-        if duties:
-            chars = int((width - (left - x)) / (2.5 * s))
-            line = (
-                textwrap.shorten(duties, chars, placeholder="…")
-                if " " in duties
-                else (duties if len(duties) <= chars else duties[: chars - 1] + "…")
-            )
-            ax.text(left, y - 5.2 * k, f"职责：{line}", fontsize=7 * s, va="top", color="#333333")
+        line = f"{post}　职责：{duties}" if duties else post
+        chars = int((width - left) / (2.5 * s))
+        if len(line) > chars:
+            line = line[: chars - 1] + "…"
+        ax.text(left, y - 5.4 * k, line, fontsize=7 * s, va="top", color="#444444")
+
+
+def _photo(ax: Axes, photo: str | None, x: float, y: float, side: float) -> float:
+    """Draw a staff photo (3:4) with its top-left at ``(x, y)``; its width, 0 without one."""
+    if not photo or not Path(photo).is_file():
+        return 0.0
+    width = side * 0.75
+    ax.imshow(mpimg.imread(photo), extent=(x, x + width, y - side, y), zorder=2)
+    return width
 
 
 def draw_qr_panel(ax: Axes, url: str, width: float, height: float, k: float) -> None:

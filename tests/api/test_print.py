@@ -164,3 +164,17 @@ def test_cli_prints_a_community_atlas(city, code, database_url, tmp_path):
     assert result.exit_code == 0, result.output
     grids = [g for g in grid_codes(city.engine, city.plan_id) if g.startswith(code[:12])]
     assert len(PdfReader(io.BytesIO(out.read_bytes())).pages) == len(grids) + 1
+
+
+def test_staff_photo_from_the_photo_folder_is_printed(client, city, office):
+    import numpy as np
+    from matplotlib import image as mpimg
+
+    second = grid_codes(city.engine, city.plan_id)[1]
+    folder = client.app.state.settings.db.data_dir / "photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    mpimg.imsave(folder / "li.png", np.linspace(0, 1, 48 * 36).reshape(48, 36), cmap="gray")
+    staff_store.add_staff(city.engine, second, {**PERSON, "name": "李明", "photo_path": "li.png"})
+    answer = client.get(f"/grids/{second}/diagram.pdf", headers=office)
+    assert answer.status_code == 200, answer.text
+    assert len(PdfReader(io.BytesIO(answer.content)).pages[0].images) == 1

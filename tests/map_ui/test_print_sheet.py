@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 from matplotlib import image as mpimg
 from pypdf import PdfReader
@@ -182,3 +183,11 @@ def test_sheets_saved_from_two_threads_keep_truetype_fonts():
             for f in PdfReader(io.BytesIO(content)).pages[0]["/Resources"]["/Font"].values()
         ]
         assert {str(f["/Subtype"]) for f in fonts} == {"/Type0"}
+
+
+def test_staff_photo_is_printed(tmp_path):
+    photo = tmp_path / "wang.png"
+    mpimg.imsave(photo, np.linspace(0, 1, 48 * 36).reshape(48, 36), cmap="gray")
+    people = [{**cases.STAFF[0], "photo": str(photo)}]
+    page = PdfReader(io.BytesIO(render_grid_sheet(cases.grid_sheet(staff=people)).pdf())).pages[0]
+    assert len(page.images) == 1
