@@ -59,6 +59,9 @@ class HeatmapConfig:
     basemap : list of dict
         Tile layers under the data (``{url, subdomains, attribution, max_zoom}``); none by
         default.
+    coords : {"wgs84", "gcj02"}
+        The basemap's coordinates; with ``gcj02`` the script shifts every point and cell
+        WGS84 → GCJ-02 (with the street map's formula) to lie on it.
     attribution : str
         Credit for the data drawn.
     """
@@ -76,6 +79,7 @@ class HeatmapConfig:
         default_factory=lambda: {k: list(v) for k, v in EMERGING_STYLE.items()}
     )
     basemap: list[dict] = field(default_factory=list)
+    coords: str = "wgs84"
     attribution: str = ""
 
 

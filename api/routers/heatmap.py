@@ -26,7 +26,8 @@ def heatmap_page(request: Request, engine: Engine = Depends(get_engine)) -> HTML
     settings = request.app.state.settings
     bounds = features.extent(engine, "communities")
     config = HeatmapConfig(
-        bounds=list(bounds) if bounds else None, attribution=settings.server.map_attribution
+        bounds=list(bounds) if bounds else None, attribution=settings.server.map_attribution,
+        basemap=settings.map.tile_layers(), coords=settings.map.basemap_crs,
     )
     static = request.scope.get("root_path", "") + STATIC_PATH
     title = f"{settings.server.title} · 事件热力图"

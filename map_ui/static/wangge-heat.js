@@ -21,10 +21,19 @@
   };
   window.wanggeHeat = state;
 
+  // on a GCJ-02 basemap (AMap-style) every point and outline is shifted to lie on it
+  var gcj = cfg.coords === "gcj02";
+  function latLng(lon, lat) {
+    var p = gcj ? WanggeMap.toGcj02(lon, lat) : [lon, lat];
+    return L.latLng(p[1], p[0]);
+  }
+  function coordsToLatLng(c) { return latLng(c[0], c[1]); }
+  state.latLng = latLng;
+
   var map = L.map("map", { preferCanvas: true, zoomControl: true });
   state.map = map;
   if (cfg.bounds) {
-    map.fitBounds([[cfg.bounds[1], cfg.bounds[0]], [cfg.bounds[3], cfg.bounds[2]]]);
+    map.fitBounds([latLng(cfg.bounds[0], cfg.bounds[1]), latLng(cfg.bounds[2], cfg.bounds[3])]);
   } else {
     map.setView([32.04, 118.78], 14);
   }
@@ -75,16 +84,18 @@
   var context = L.layerGroup().addTo(map);
   function drawContext() {
     var b = map.getBounds();
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(",");
+    var pad = gcj ? 0.01 : 0;  // the view is in GCJ-02, the API in WGS84: ~1 km covers the shift
+    var bbox = [b.getWest() - pad, b.getSouth() - pad, b.getEast() + pad, b.getNorth() + pad]
+      .join(",");
     context.clearLayers();
     api("/collections/communities/items", { bbox: bbox, limit: 500 }).then(function (fc) {
-      L.geoJSON(fc, { style: { color: "#555", weight: 1.5, fill: false }, interactive: false })
-        .addTo(context);
+      L.geoJSON(fc, { style: { color: "#555", weight: 1.5, fill: false }, interactive: false,
+                      coordsToLatLng: coordsToLatLng }).addTo(context);
     }).catch(function () {});
     if (map.getZoom() >= 14) {
       api("/collections/grids/items", { bbox: bbox, limit: 2000 }).then(function (fc) {
-        L.geoJSON(fc, { style: { color: "#c0158f", weight: 1, fill: false }, interactive: false })
-          .addTo(context);
+        L.geoJSON(fc, { style: { color: "#c0158f", weight: 1, fill: false }, interactive: false,
+                        coordsToLatLng: coordsToLatLng }).addTo(context);
       }).catch(function () {});
     }
   }
@@ -108,8 +119,8 @@
       var params = Object.assign({ limit: PAGE, offset: offset }, filters());
       return api("/incidents", params).then(function (fc) {
         fc.features.forEach(function (f) {
-          collected.push([f.geometry.coordinates[1], f.geometry.coordinates[0],
-                          Date.parse(f.properties.reported_at)]);
+          var at = latLng(f.geometry.coordinates[0], f.geometry.coordinates[1]);
+          collected.push([at.lat, at.lng, Date.parse(f.properties.reported_at)]);
         });
         var next = offset + fc.features.length;
         if (fc.features.length === PAGE && next < Math.min(fc.numberMatched, MAX_POINTS)) {
@@ -214,6 +225,7 @@
       var breaks = counts.length ? quantileBreaks(counts) : [];
       clearLayer();
       layer = L.geoJSON(fc, {
+        coordsToLatLng: coordsToLatLng,
         style: function (f) {
           return { color: "#fff", weight: 0.5, fillColor: hexColour(f.properties.count, breaks),
                    fillOpacity: 0.75 };
@@ -237,6 +249,7 @@
       clearLayer();
       var tally = {};
       layer = L.geoJSON(fc, {
+        coordsToLatLng: coordsToLatLng,
         style: function (f) {
           var c = f.properties.hotspot_class;
           tally[c] = (tally[c] || 0) + 1;
@@ -267,6 +280,7 @@
       clearLayer();
       var tally = {};
       layer = L.geoJSON(fc, {
+        coordsToLatLng: coordsToLatLng,
         style: function (f) {
           var c = f.properties.category;
           tally[c] = (tally[c] || 0) + 1;

@@ -6,9 +6,12 @@ import re
 
 import pytest
 
+from gis.chinacoords import wgs84_to_gcj02
 from tests.api.conftest import bearer
 from tests.api.test_incident_maps import CLUSTER_WEEKS, N_BACKGROUND
 from tests.api.test_incident_maps import incidents as incidents  # noqa: PLC0414  (fixture)
+from tests.browser.test_basemap import _served
+from tests.browser.test_basemap import tile_server as tile_server  # noqa: PLC0414  (fixture)
 
 TOTAL = N_BACKGROUND + sum(CLUSTER_WEEKS)
 
@@ -89,3 +92,28 @@ def test_hotspot_mode_colours_the_cluster_hot(served, logged_in):
     _ready(page)
     page.screenshot(path="/tmp/wangge-heatmap-density.png")
     assert logged_in.errors == []
+
+
+@pytest.fixture(scope="module")
+def gcj02_heat_app(city, database_url, tmp_path_factory, tile_server):
+    """The app with the loopback XYZ basemap declared GCJ-02."""
+    yield from _served(city, database_url, tmp_path_factory, tile_server[0], "gcj02")
+
+
+def test_on_a_gcj02_basemap_the_incidents_are_shifted(gcj02_heat_app, tile_server, visit,
+                                                      city, incidents):  # fmt: skip
+    token = bearer(city.engine, "admin")["Authorization"].split()[1]
+    page = visit.page
+    page.add_init_script(f"sessionStorage.setItem('wangge.token', '{token}')")
+    page.goto(f"{gcj02_heat_app}/map/incidents")
+    _ready(page)
+    lon, lat = incidents["placed"][0][:2]
+    gx, gy = (float(v) for v in wgs84_to_gcj02(lon, lat))
+    shown = page.evaluate("([x, y]) => window.wanggeHeat.latLng(x, y)", [lon, lat])
+    assert shown["lng"] == pytest.approx(gx, abs=1e-7) and shown["lat"] == pytest.approx(
+        gy, abs=1e-7
+    )
+    drawn = page.evaluate("() => window.wanggeHeat.points.map(p => [p[1], p[0]])")
+    assert min(abs(x - gx) + abs(y - gy) for x, y in drawn) < 1e-9  # drawn where GCJ-02 has it
+    assert any(path.startswith("/basemap/") for path in tile_server[1])
+    assert visit.errors == []
