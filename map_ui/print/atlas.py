@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from pypdf import PdfWriter
 
+from map_ui.print import fonts
 from map_ui.print.content import CommunitySheet, GridSheet, SheetOptions
 from map_ui.print.overview import render_overview
 from map_ui.print.sheet import render_grid_sheet
@@ -47,6 +48,7 @@ def render_sheets(
             if progress:
                 progress(i + 1, total)
         return out
+    fonts.cjk_families()  # derive the print font here once, not in every worker at once
     results: list[bytes | None] = [None] * total
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
