@@ -178,3 +178,25 @@ def test_staff_photo_from_the_photo_folder_is_printed(client, city, office):
     answer = client.get(f"/grids/{second}/diagram.pdf", headers=office)
     assert answer.status_code == 200, answer.text
     assert len(PdfReader(io.BytesIO(answer.content)).pages[0].images) == 1
+
+
+def test_atlas_pdf_in_one_request(client, city, code, office):
+    answer = client.get(f"/communities/{code[:12]}/atlas.pdf", headers=office)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    grids = [g for g in grid_codes(city.engine, city.plan_id) if g.startswith(code[:12])]
+    assert len(PdfReader(io.BytesIO(answer.content)).pages) == len(grids) + 1
+
+
+def test_cli_prints_a_community_atlas_as_a_zip(city, code, database_url, tmp_path):
+    import zipfile
+
+    out = tmp_path / "atlas.zip"
+    env = {"WANGGE_DATABASE_URL": database_url, "WANGGE_DATA_DIR": str(tmp_path)}
+    args = ["print", "--community", code[:12], "--atlas", "--zip", "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--workers", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    grids = [g for g in grid_codes(city.engine, city.plan_id) if g.startswith(code[:12])]
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            [f"{code[:12]}-overview.pdf", *(f"{g}.pdf" for g in grids)]
+        )
