@@ -137,6 +137,22 @@ def compounds_at_band_edge() -> dict:
     }
 
 
+def main_road_strip() -> dict:
+    """600 m × 300 m cut by a main road 100 m from its south edge: 300 households south of
+    it, 600 north, in even rows; compact thirds would be strips across the road."""
+    boxes, hh = [], []
+    for x in range(15, 600, 30):
+        for y in (20, 60, 130, 170, 210, 250):
+            boxes.append(box(X0 + x, Y0 + y, X0 + x + 15, Y0 + y + 12))
+            hh.append(15)
+    road = LineString([(X0 - 10, Y0 + 100), (X0 + 610, Y0 + 100)])
+    return {
+        "communities": _community(box(X0, Y0, X0 + 600, Y0 + 300)),
+        "buildings": _buildings(boxes, hh),
+        "roads": _gdf({"main": [True]}, [road]),
+    }
+
+
 BOWTIE = Polygon([(X0, Y0), (X0 + 300, Y0 + 300), (X0 + 300, Y0), (X0, Y0 + 300), (X0, Y0)])
 
 CASES = {
@@ -146,4 +162,5 @@ CASES = {
     "two_parts": two_parts,
     "crossing_boundary": crossing_boundary,
     "compounds_at_band_edge": compounds_at_band_edge,
+    "main_road_strip": main_road_strip,
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from gis.partition.blocks import road_blocks
 from gis.partition.local_search import LocalSearch
 from gis.partition.params import PartitionParams
 from gis.partition.recom import Recombiner
@@ -31,11 +34,17 @@ def assign_units(
     """Best of several independent runs of :func:`assign_once`, fewest grids out of band first.
 
     Runs stop as soon as one puts every regular grid in the band; each run draws its own
-    stream from ``rng``, so the result depends on ``rng`` alone.
+    stream from ``rng``, so the result depends on ``rng`` alone. The runs after the first
+    charge ``params.retry_out_of_band_cost`` per grid out of band, so the extra effort
+    and the compactness it costs go only to communities the first run left out of band.
     """
     best, best_key = None, None
+    retry = replace(
+        params, out_of_band_cost=max(params.out_of_band_cost, params.retry_out_of_band_cost)
+    )
     for attempt, stream in enumerate(rng.spawn(params.restarts)):
-        result = assign_once(units, graph, area_m2, params, stream, alternative=attempt % 2)
+        run_params = params if attempt == 0 else retry
+        result = assign_once(units, graph, area_m2, run_params, stream, alternative=attempt % 2)
         key = _quality(result, units, graph, area_m2, params)
         if best_key is None or key < best_key:
             best, best_key = result, key
@@ -105,6 +114,9 @@ def assign_once(
     groups = components(n, graph, rest) if len(rest) else []
     nbrs = graph.neighbours()
     whole = len(forced) == 0 and len(groups) == 1
+    groups = [
+        block for group in groups for block in road_blocks(group, graph, units.households, params)
+    ]
     next_label = len(flags)
     for group in groups:
         total = float(units.households[group].sum())

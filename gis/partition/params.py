@@ -27,6 +27,11 @@ class PartitionParams:
     restarts : int
         Independent runs per community at most; the best is kept, and runs stop once
         every grid is in band.
+    out_of_band_cost : float
+        Flat cost of each grid outside the band, on top of the squared deviation.
+    retry_out_of_band_cost : float
+        The flat cost used by the restarts that follow a run leaving grids out of band:
+        they trade some compactness for balance, where it is needed only.
     """
 
     target: int = 300
@@ -36,6 +41,8 @@ class PartitionParams:
     split_weight: float = 0.02
     max_passes: int = 60
     restarts: int = 6
+    out_of_band_cost: float = 0.0
+    retry_out_of_band_cost: float = 0.1
 
     def __post_init__(self) -> None:
         if self.target <= 0:

@@ -1,0 +1,43 @@
+"""Grids and main roads: blocks between main roads are partitioned on their own when they can."""
+
+import numpy as np
+import pytest
+
+from gis.metrics import partition_metrics
+from gis.partition import GridPartitioner, PartitionParams
+from gis.partition.blocks import road_blocks
+from gis.partition.units import UnitGraph
+from tests import partition_cases as cases
+
+
+def _row(households, road_after):
+    """Units in a row; the edge after each unit in ``road_after`` runs along a main road."""
+    n = len(households)
+    i, j = np.arange(n - 1), np.arange(1, n)
+    barrier = np.array([100.0 if k in road_after else 0.0 for k in range(n - 1)])
+    graph = UnitGraph(n, i, j, np.full(n - 1, 100.0), barrier)
+    return graph, np.array(households, dtype=float)
+
+
+def test_road_blocks_that_each_hold_whole_grids_are_kept_apart():
+    graph, hh = _row([150, 150, 0, 300, 300], road_after={2})
+    blocks = road_blocks(np.arange(5), graph, hh, PartitionParams())
+    assert [b.tolist() for b in blocks] == [[0, 1, 2], [3, 4]]
+
+
+def test_a_block_too_small_for_whole_grids_keeps_the_group_whole():
+    graph, hh = _row([300, 300, 100], road_after={1})
+    blocks = road_blocks(np.arange(3), graph, hh, PartitionParams())
+    assert [b.tolist() for b in blocks] == [[0, 1, 2]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grids_keep_to_their_side_of_a_main_road_that_both_sides_can_fill(seed):
+    case = cases.main_road_strip()
+    result = GridPartitioner(rng=np.random.default_rng(seed)).solve(
+        case["communities"], case["buildings"], roads=case["roads"]
+    )
+    m = partition_metrics(
+        result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
+    )["overall"]
+    assert m["crossing_main_roads"] == 0 and m["within_15"] == 1.0
