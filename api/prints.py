@@ -246,3 +246,22 @@ def atlas_sheets(
 def photo_dir(settings: Settings) -> Path:
     """The folder staff photos' ``photo_path`` is relative to: ``<data_dir>/photos``."""
     return settings.db.data_dir / "photos"
+
+
+def street_atlas(
+    engine: Engine, settings: Settings, street: str, at: date | None = None
+) -> list[tuple[CommunitySheet, list[GridSheet]]]:
+    """Each community of street ``street`` with grids in force: its overview and sheets.
+
+    Raises
+    ------
+    NotFoundError
+        No grid of that street is in force.
+    """
+    at = at or date.today()
+    communities = sorted({code[:12] for code in grid_codes(engine, street, at)})
+    if not communities:
+        raise NotFoundError(
+            f"street {street} has no grid in force", fix="give a 9-digit street code"
+        )
+    return [atlas_sheets(engine, settings, code, at) for code in communities]

@@ -2,7 +2,9 @@
 
 ``--grid CODE`` prints one grid's sheet; ``--community CODE --overview`` the community's
 overview; ``--community CODE --atlas`` every grid of it in one PDF (``--zip``: one file
-per grid). With ``--grids`` and ``--buildings`` files it prints without the database.
+per grid); ``--street CODE --atlas`` every community of a street, each overview followed
+by its grids' sheets. With ``--grids`` and ``--buildings`` files it prints without the
+database.
 The output's suffix chooses PDF or PNG.
 """
 
@@ -20,7 +22,7 @@ from api.cli.demo import SAMPLE_ATTRIBUTION, sample_dir
 from api.settings import Settings
 from gis.errors import InputError
 from map_ui.print import SheetOptions, render_grid_sheet
-from map_ui.print.atlas import render_atlas, render_zip
+from map_ui.print.atlas import render_atlas, render_parts, render_zip
 from map_ui.print.frames import sheet_from_frames
 from map_ui.print.overview import render_overview
 
@@ -68,6 +70,7 @@ def print_sheets(
     out: Path = typer.Option(..., "--out", help="Output file: .pdf, or .png for one sheet."),
     grid: str = typer.Option(None, "--grid", help="The 15-digit code of the grid to print."),
     community: str = typer.Option(None, "--community", help="A 12-digit community code."),
+    street: str = typer.Option(None, "--street", help="A 9-digit street code (with --atlas)."),
     atlas: bool = typer.Option(False, "--atlas", help="Every grid of --community in one PDF."),
     overview: bool = typer.Option(False, "--overview", help="The overview of --community."),
     as_zip: bool = typer.Option(False, "--zip", help="With --atlas: a zip of one PDF per grid."),
@@ -94,13 +97,15 @@ def print_sheets(
                         _staff(staff), options, dpi)  # fmt: skip
         elif grid:
             _grid_from_db(out, grid, settings, options, roads, dpi)
+        elif street and atlas:
+            _street_from_db(out, street, settings, options, workers)
         elif community and (atlas or overview):
             _community_from_db(out, community, settings, options, atlas, as_zip, workers, dpi)
         else:
             raise InputError(
                 "nothing to print",
                 fix="give --grid CODE, or --community CODE with --atlas or --overview, "
-                "or --grids FILE --buildings FILE --grid CODE",
+                "--street CODE --atlas, or --grids FILE --buildings FILE --grid CODE",
             )
     console.print(f"wrote {out}", highlight=False)
 
@@ -169,4 +174,19 @@ def _community_from_db(
     render = render_zip if as_zip else render_atlas
     with console.status(f"rendering {len(sheets)} sheets…"):
         content = render(sheets, options, cover, workers=workers or settings.prints.print_workers)
+    out.write_bytes(content)
+
+
+def _street_from_db(
+    out: Path, code: str, settings: Settings, options: SheetOptions, workers: int | None
+) -> None:
+    """Every community of the street: its overview, then its grids' sheets, in one PDF."""
+    engine = open_engine(settings)
+    try:
+        parts = prints.street_atlas(engine, settings, code)
+    finally:
+        engine.dispose()
+    count = sum(len(sheets) for _, sheets in parts)
+    with console.status(f"rendering {count} sheets of {len(parts)} communities…"):
+        content = render_parts(parts, options, workers=workers or settings.prints.print_workers)
     out.write_bytes(content)

@@ -68,23 +68,47 @@ def render_atlas(
     progress: Progress | None = None,
 ) -> bytes:
     """One PDF: the overview (with page numbers) as index page, then each grid's sheet."""
-    offset = 2 if overview is not None else 1
-    pages = {sheet.code: offset + i for i, sheet in enumerate(sheets)}
-    total = len(sheets) + (overview is not None)
+    return render_parts([(overview, list(sheets))], options, workers, progress)
+
+
+def render_parts(
+    parts: Sequence[tuple[CommunitySheet | None, list[GridSheet]]],
+    options: SheetOptions,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> bytes:
+    """One PDF of several communities (a street's atlas): each overview, then its sheets.
+
+    Each overview gives the page of its grids' sheets. All sheets are rendered in one pool
+    of ``workers`` processes; ``progress(done, total)`` counts pages.
+    """
+    covers: list[tuple[CommunitySheet, dict[str, int]]] = []
+    grids: list[GridSheet] = []
+    order: list[tuple[str, int]] = []  # ("cover" | "sheet", index), page by page
+    page = 1
+    for overview, sheets in parts:
+        first = page + (overview is not None)
+        if overview is not None:
+            order.append(("cover", len(covers)))
+            covers.append((overview, {s.code: first + i for i, s in enumerate(sheets)}))
+        for sheet in sheets:
+            order.append(("sheet", len(grids)))
+            grids.append(sheet)
+        page = first + len(sheets)
 
     def step(done: int, _: int) -> None:
         if progress:
-            progress(done + (overview is not None), total)
+            progress(done + len(covers), len(order))
 
+    cover_pdfs = [render_overview(cover, options, pages).pdf() for cover, pages in covers]
+    if progress and covers:
+        progress(len(covers), len(order))
+    sheet_pdfs = render_sheets(grids, options, workers, step)
     writer = PdfWriter()
-    if overview is not None:
-        writer.append(io.BytesIO(render_overview(overview, options, pages).pdf()))
-        if progress:
-            progress(1, total)
-    for content in render_sheets(sheets, options, workers, step):
-        writer.append(io.BytesIO(content))
-    writer.add_metadata({"/Title": overview.title if overview else "网格示意图集",
-                         "/Creator": "wangge 网格"})  # fmt: skip
+    for kind, index in order:
+        writer.append(io.BytesIO(cover_pdfs[index] if kind == "cover" else sheet_pdfs[index]))
+    title = covers[0][0].title if covers else "网格示意图集"
+    writer.add_metadata({"/Title": title, "/Creator": "wangge 网格"})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -200,3 +200,17 @@ def test_cli_prints_a_community_atlas_as_a_zip(city, code, database_url, tmp_pat
         assert sorted(archive.namelist()) == sorted(
             [f"{code[:12]}-overview.pdf", *(f"{g}.pdf" for g in grids)]
         )
+
+
+def test_cli_prints_a_street_atlas_community_by_community(city, code, database_url, tmp_path):
+    out = tmp_path / "street.pdf"
+    env = {"WANGGE_DATABASE_URL": database_url, "WANGGE_DATA_DIR": str(tmp_path)}
+    args = ["print", "--street", code[:9], "--atlas", "--out", str(out), "--workers", "2"]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    grids = [g for g in grid_codes(city.engine, city.plan_id) if g.startswith(code[:9])]
+    communities = sorted({g[:12] for g in grids})
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages]
+    assert len(pages) == len(grids) + len(communities)
+    covers = [i for i, text in enumerate(pages) if "网格划分总图" in text]
+    assert len(covers) == len(communities) and covers[0] == 0
