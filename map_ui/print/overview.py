@@ -147,15 +147,17 @@ def _draw_table(
         heads.append("页码")
         shares = [s * 0.93 for s in shares] + [0.07]
     xs = [sum(shares[:i]) * width for i in range(len(shares))]
-    rows = len(sheet.grids)
-    row_h = min(5.0 * k, (height - 7 * k) / max(rows + 1, 1))
+    # rows shrink to fit, but text stays ≥ 6 pt: rows that do not fit are summed up below
+    min_row = 6.0 * 0.3528 / 0.72
+    rows = min(len(sheet.grids), max(1, int((height - 7 * k) // min_row) - 1))
+    row_h = min(5.0 * k, (height - 7 * k) / (rows + 1))
     size = min(8.0 * k**0.5, row_h / 0.3528 * 0.72)
     y = height
     for x, head in zip(xs, heads, strict=True):
         ax.text(x + 0.8, y - row_h / 2, head, fontsize=size, weight="bold", va="center")
     ax.add_line(Line2D([0, width], [y, y], color="#333333", lw=1.0))
     ax.add_line(Line2D([0, width], [y - row_h, y - row_h], color="#333333", lw=0.6))
-    for i, grid in enumerate(sheet.grids.itertuples()):
+    for i, grid in enumerate(sheet.grids.head(rows).itertuples()):
         y = height - (i + 1) * row_h
         names, phone = _staff_text(sheet.staff.get(grid.code, []))
         values = [
@@ -170,6 +172,8 @@ def _draw_table(
     total = (
         f"合计 {int(sheet.grids['households'].sum())} 户，{int(sheet.grids['buildings'].sum())} 栋"
     )
+    if rows < len(sheet.grids):
+        total += f"；表中列出前 {rows} 个网格，其余 {len(sheet.grids) - rows} 个见各网格示意图"
     ax.text(
         0, height - (rows + 1) * row_h - 2.5 * k, total, fontsize=size, va="top", color="#333333"
     )

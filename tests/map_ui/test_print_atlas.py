@@ -78,3 +78,14 @@ def test_atlas_pages_are_all_the_paper_asked_for(paper):
     assert round(min(float(page.mediabox.width), float(page.mediabox.height))) == (
         595 if paper == "A4" else 842
     )
+
+
+def test_overview_table_keeps_six_points_with_many_grids():
+    many = _overview()
+    grids = many.grids
+    many.grids = grids.loc[grids.index.repeat(40)].reset_index(drop=True)
+    many.grids["seq"] = range(1, len(many.grids) + 1)
+    sheet = render_overview(many)
+    sizes = [t.get_fontsize() for ax in sheet.figure.axes for t in ax.texts]
+    assert min(sizes) >= 6.0
+    assert "其余" in _texts(sheet.pdf())[0]
