@@ -176,6 +176,8 @@ grid_plan = Table(
     Column("effective_from", Date),
     Column("effective_to", Date),
     Column("note", Text),
+    Column("version", Integer, nullable=False, server_default="1"),  # 0006: edits check it
+    CheckConstraint("version >= 1", name="grid_plan_version_positive"),
     CheckConstraint(
         "status IN ('draft', 'published', 'superseded')", name="grid_plan_status_known"
     ),

@@ -73,6 +73,7 @@ class PlanSummary(BaseModel):
     effective_from: date | None
     effective_to: date | None
     note: str | None
+    version: int = Field(description="bumped by every edit; edits name the version they saw")
 
 
 class PlanDetail(PlanSummary):
