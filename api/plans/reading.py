@@ -97,6 +97,17 @@ def plan_grids(engine: Engine, plan_id: int) -> dict:
         return _features(conn, query)
 
 
+def grid_features(conn: Connection, plan_id: int, grid_ids: list[int]) -> dict:
+    """Grids ``grid_ids`` of a plan (those still there) as GeoJSON, with ``grid_id``."""
+    g = m.grid
+    query = (
+        sa.select(*_grid_columns(), g.c.id.label("grid_id"))
+        .where(g.c.plan_id == plan_id, g.c.id.in_(grid_ids))
+        .order_by(g.c.code)
+    )
+    return _features(conn, query)
+
+
 def in_force(at: date | sa.ColumnElement) -> sa.ColumnElement[bool]:
     """Condition on ``grid_plan``: the plan's grids are in force on day ``at``.
 
