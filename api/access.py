@@ -79,6 +79,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/plans/{plan_id}"): STREET,
     ("GET", "/plans/{plan_id}/grids"): STREET,
     ("POST", "/plans/{plan_id}/publish"): STREET,
+    ("POST", "/plans/{plan_id}/moves"): STREET,
+    ("GET", "/plans/{plan_id}/validation"): STREET,
+    ("GET", "/plans/{plan_id}/diff/{other_id}"): STREET,
+    ("GET", "/plans/{plan_id}/export"): STREET,
     ("GET", "/grids"): PUBLIC,
     # layers, tiles, lookup, search
     ("GET", "/collections/{layer}/items"): PUBLIC,

@@ -27,6 +27,7 @@ from api.routers import (
     lookup,
     maps,
     ogc,
+    plan_edits,
     plans,
     prints,
     staff,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(auth.router)
     app.include_router(plans.router)
+    app.include_router(plan_edits.router)
     app.include_router(imports.router)
     app.include_router(incidents.router)
     app.include_router(features.router)

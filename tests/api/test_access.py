@@ -62,6 +62,7 @@ def _url(path: str, places: dict, staff_id: int) -> str:
     values = {
         "code": places["grid"], "layer": "buildings", "z": "14", "x": "13000", "y": "6000",
         "plan_id": str(places["plan_id"]), "staff_id": str(staff_id), "name": "nobody-here",
+        "other_id": str(places["plan_id"]),
         "collection_id": "buildings", "feature_id": str(places["building"]),
         "incident_id": str(places["incident"]), "job_id": "0" * 32,
     }  # fmt: skip

@@ -1,0 +1,165 @@
+"""Working on a plan: move buildings between grids, validate, compare, export.
+
+``POST /plans/{id}/moves`` edits a draft (with a version check);
+``GET /plans/{id}/validation`` lists what would stop it being published;
+``GET /plans/{id}/diff/{other_id}`` compares two plans; ``GET /plans/{id}/export`` writes
+one out as GeoPackage, GeoJSON, zipped Shapefile (GBK) or CSV.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.engine import Engine
+
+from api import plans
+from api.access import require_scope
+from api.deps import get_engine
+from api.params import RowId
+from api.plans.comparing import diff, validation
+from api.plans.editing import move_buildings
+from api.plans.exporting import export_plan
+from api.routers.plans import _readable_plan
+
+router = APIRouter(tags=["plans"])
+
+_GRID_CODE = re.compile(r"^[0-9]{15}$")
+_MAX_ID = 2_147_483_647
+
+
+class Move(BaseModel):
+    """One building into one grid, named by its id or its 15-digit code."""
+
+    building_id: int = Field(ge=1, le=_MAX_ID)
+    grid_id: int | None = Field(None, ge=1, le=_MAX_ID)
+    grid_code: str | None = Field(None, pattern=_GRID_CODE.pattern)
+
+    @model_validator(mode="after")
+    def _one_grid(self) -> Move:
+        if (self.grid_id is None) == (self.grid_code is None):
+            raise ValueError("name the grid by exactly one of grid_id and grid_code")
+        return self
+
+
+class MovesRequest(BaseModel):
+    """Buildings to move, and the plan version they were chosen on."""
+
+    version: int = Field(ge=1, description="the plan version the editor loaded")
+    moves: list[Move] = Field(min_length=1, max_length=5000)
+
+
+class MovesResult(BaseModel):
+    """The new version and the grids that changed."""
+
+    plan_id: int
+    version: int
+    moved: list[int]
+    grids: dict = Field(description="the affected grids, a GeoJSON FeatureCollection")
+
+
+class Problem(BaseModel):
+    """One reason the plan cannot be published (``grid`` None: not of one grid)."""
+
+    grid: str | None
+    problem: str
+
+
+class Validation(BaseModel):
+    """The publication checks' result."""
+
+    plan_id: int
+    version: int
+    publishable: bool
+    problems: list[Problem]
+
+
+class Moved(BaseModel):
+    """A building in different grids of two plans (None: in no grid of that plan)."""
+
+    building_id: int
+    from_grid: str | None
+    to_grid: str | None
+
+
+class PlanMetrics(BaseModel):
+    """A plan's name, status and metrics."""
+
+    id: int
+    name: str
+    status: str
+    version: int
+    metrics: dict | None
+
+
+class Diff(BaseModel):
+    """Buildings that change grid between two plans, and both plans' metrics."""
+
+    plan: PlanMetrics
+    other: PlanMetrics
+    moved: list[Moved]
+
+
+def _writable_plan(http: Request, engine: Engine, plan_id: int) -> dict:
+    """The plan, if every one of its communities lies in the caller's scope (else 403)."""
+    plan = plans.get_plan(engine, plan_id)
+    for code in plan["community_codes"]:
+        require_scope(http, code)
+    return plan
+
+
+@router.post(
+    "/plans/{plan_id}/moves", response_model=MovesResult, summary="Move buildings between grids"
+)
+def post_moves(
+    plan_id: RowId, request: MovesRequest, http: Request, engine: Engine = Depends(get_engine)
+) -> dict:
+    """Move buildings between grids of a draft, if it is still at ``version``.
+
+    409 if the plan is not a draft or changed since ``version``; 422 for a building not
+    in the plan, an unknown grid or a grid of another community.
+    """
+    _writable_plan(http, engine, plan_id)
+    moves = [move.model_dump() for move in request.moves]
+    return move_buildings(engine, plan_id, request.version, moves)
+
+
+@router.get(
+    "/plans/{plan_id}/validation", response_model=Validation, summary="Check without publishing"
+)
+def get_validation(plan_id: RowId, http: Request, engine: Engine = Depends(get_engine)) -> dict:
+    """What publishing would refuse the plan for, per grid; nothing is changed."""
+    _readable_plan(http, engine, plan_id)
+    return validation(engine, plan_id)
+
+
+@router.get("/plans/{plan_id}/diff/{other_id}", response_model=Diff, summary="Compare two plans")
+def get_diff(
+    plan_id: RowId, other_id: RowId, http: Request, engine: Engine = Depends(get_engine)
+) -> dict:
+    """Buildings whose grid differs between the plans, and the metrics of both."""
+    _readable_plan(http, engine, plan_id)
+    _readable_plan(http, engine, other_id)
+    return diff(engine, plan_id, other_id)
+
+
+@router.get(
+    "/plans/{plan_id}/export",
+    summary="Export a plan",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}, "text/csv": {}}}},
+)
+def get_export(
+    plan_id: RowId,
+    http: Request,
+    format: Annotated[Literal["gpkg", "geojson", "shp", "csv"], Query()] = "gpkg",  # noqa: A002
+    engine: Engine = Depends(get_engine),
+) -> Response:
+    """The grids as GeoPackage, GeoJSON or zipped Shapefile (GBK), or a CSV of building → grid."""
+    _readable_plan(http, engine, plan_id)
+    out = export_plan(engine, plan_id, format)
+    disposition = f'attachment; filename="{out.filename}"'
+    return Response(out.content, media_type=out.media_type,
+                    headers={"Content-Disposition": disposition})  # fmt: skip
