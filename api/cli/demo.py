@@ -116,6 +116,9 @@ def demo(
     if serve:
         # the sample is OpenStreetMap data: its licence asks for the credit on the map
         os.environ.setdefault("WANGGE_MAP_ATTRIBUTION", SAMPLE_ATTRIBUTION)
+        # the database keeps no roads: printed sheets draw the sample's from its file
+        if (folder / "roads.gpkg").exists():
+            os.environ.setdefault("WANGGE_PRINT_ROADS", str((folder / "roads.gpkg").resolve()))
         server = ServerSettings()
         console.print("[bold green]sample loaded[/]")
         run(host or server.host, port or server.port)
