@@ -63,7 +63,10 @@ def move_buildings(engine: Engine, plan_id: int, version: int, moves: Iterable[M
     version : int
         The plan version the editor loaded.
     moves : iterable of mapping
-        ``{"building_id": id, "grid_id": id}`` or ``{"building_id": id, "grid_code": code}``.
+        ``{"building_id": id, "grid_id": id}``, ``{"building_id": id, "grid_code": code}``
+        or ``{"building_id": id, "new_grid": True}``: the buildings of an edit sent to a new
+        grid form one new grid per community, numbered after every sequence the plan and
+        the code registry have used.
 
     Returns
     -------
@@ -79,7 +82,7 @@ def move_buildings(engine: Engine, plan_id: int, version: int, moves: Iterable[M
         Not a draft, or a stale version.
     InputError
         A building not in the plan, a grid the plan does not have, a grid of another
-        community, or a building named twice.
+        community, a building named twice, or a new grid past sequence 999.
     """
     moves = list(moves)
     with engine.begin() as conn:
@@ -134,10 +137,17 @@ def _resolve(
             fix="move only buildings of the plan's grids",
         )
     by_code = dict(zip(grids["code"], grids.index, strict=True))
-    out = {}
+    out: dict[int, tuple[int, int]] = {}
+    created: dict[str, int] = {}
     for move, building in zip(moves, ids, strict=True):
-        target = _target(move, grids, by_code, plan_id)
         source = current[building]
+        if move.get("new_grid"):
+            community = grids.at[source, "community_code"]
+            if community not in created:
+                created[community] = _new_grid(conn, plan_id, community)
+            out[building] = (source, created[community])
+            continue
+        target = _target(move, grids, by_code, plan_id)
         here, there = grids.at[source, "community_code"], grids.at[target, "community_code"]
         if here != there:
             raise InputError(
@@ -147,6 +157,28 @@ def _resolve(
             )
         out[building] = (source, target)
     return out
+
+
+def _new_grid(conn: Connection, plan_id: int, community: str) -> int:
+    """Insert an empty grid for ``community`` after every sequence used; return its id."""
+    g, r = m.grid, m.grid_code_registry
+    used = sa.union_all(
+        sa.select(g.c.seq).where(g.c.plan_id == plan_id, g.c.community_code == community),
+        sa.select(r.c.seq).where(r.c.community_code == community),
+    ).subquery()
+    seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(used.c.seq), 0) + 1)).scalar_one()
+    if seq > 999:
+        raise InputError(
+            f"community {community} has used every grid number up to 999",
+            fix="move the buildings into an existing grid",
+        )
+    empty = sa.func.ST_GeomFromText("MULTIPOLYGON EMPTY", m.SRID)
+    return conn.execute(
+        g.insert().values(
+            plan_id=plan_id, code=f"{community}{seq:03d}", community_code=community, seq=seq,
+            households=0, buildings=0, area_m2=0.0, geometry=empty,
+        ).returning(g.c.id)
+    ).scalar_one()  # fmt: skip
 
 
 def _target(move: Mapping, grids: gpd.GeoDataFrame, by_code: dict, plan_id: int) -> int:
@@ -181,7 +213,8 @@ def _apply(
         cells = building_cells(grids.geometry[source], members, moved)
         pieces += [(source, moves[k][1], cell) for k, cell in cells.items()]
     affected = sorted({x for pair in moves.values() for x in pair})
-    shapes = reassign_land({x: grids.geometry[x] for x in affected}, pieces)
+    empty = shapely.Polygon()  # a new grid has no land until its buildings bring theirs
+    shapes = reassign_land({x: grids.geometry.get(x, empty) for x in affected}, pieces)
     for building, (_, target) in moves.items():
         conn.execute(
             a.update().where(a.c.plan_id == plan_id, a.c.building_id == building)
@@ -208,8 +241,11 @@ def _store_shapes(conn: Connection, plan_id: int, shapes: dict) -> None:
     for gid, shape in shapes.items():
         n, h = counts.get(gid, (0, 0))
         if shape is None:
-            if n:  # cannot happen: a grid keeping buildings keeps their land
-                raise InputError(f"grid {gid} would keep {n} buildings and no land")
+            if n:  # a new grid of buildings without cells of their own (slivers)
+                raise InputError(
+                    f"the {n} buildings moved into a new grid have no land of their own",
+                    fix="move them together with a neighbouring building",
+                )
             conn.execute(g.delete().where(g.c.id == gid))
             continue
         area = float(gpd.GeoSeries([shape], crs=m.SRID).to_crs(crs).area.iloc[0])

@@ -31,15 +31,21 @@ _MAX_ID = 2_147_483_647
 
 
 class Move(BaseModel):
-    """One building into one grid, named by its id or its 15-digit code."""
+    """One building into one grid, named by its id or 15-digit code, or into a new grid."""
 
     building_id: int = Field(ge=1, le=_MAX_ID)
     grid_id: int | None = Field(None, ge=1, le=_MAX_ID)
     grid_code: str | None = Field(None, pattern=_GRID_CODE.pattern)
+    new_grid: bool = Field(
+        False, description="into a new grid (one per community and edit); name no grid"
+    )
 
     @model_validator(mode="after")
     def _one_grid(self) -> Move:
-        if (self.grid_id is None) == (self.grid_code is None):
+        named = (self.grid_id is not None) + (self.grid_code is not None)
+        if self.new_grid and named:
+            raise ValueError("a move to a new grid names no grid_id or grid_code")
+        if not self.new_grid and named != 1:
             raise ValueError("name the grid by exactly one of grid_id and grid_code")
         return self
 

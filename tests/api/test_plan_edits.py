@@ -100,6 +100,26 @@ def test_a_move_hands_land_over_and_leaves_other_grids_alone(client, db, draft):
     assert union.symmetric_difference(was).area < 1e-12
 
 
+def test_buildings_sent_to_a_new_grid_form_one_with_a_fresh_code(client, db, draft):
+    before = _grids(db, draft)
+    source, _, building = _neighbours(db, draft)
+    community = before.at[source, "community_code"]
+    members = _members(db, draft, int(before.at[source, "id"]))
+    pair = [building, int(members["id"][members["id"] != building].iloc[0])]
+    moves = [{"building_id": b, "new_grid": True} for b in pair]
+    answer = client.post(f"/plans/{draft}/moves", json={"version": 1, "moves": moves})
+    assert answer.status_code == 200, answer.text
+    after = _grids(db, draft)
+    (new,) = set(after.index) - set(before.index)
+    seqs = before.index[before["community_code"] == community].str[12:].astype(int)
+    assert new == f"{community}{seqs.max() + 1:03d}"
+    assert after.at[new, "buildings"] == 2 and after.at[new, "area_m2"] > 0
+    assert after.at[source, "buildings"] == before.at[source, "buildings"] - 2
+    total = after.loc[[source, new], "area_m2"].sum()
+    assert total == pytest.approx(before.at[source, "area_m2"], rel=1e-6)
+    assert new in {f["id"] for f in answer.json()["grids"]["features"]}
+
+
 def test_an_edit_on_a_stale_version_is_refused(client, db, draft):
     source, target, building = _neighbours(db, draft)
     assert _move(client, draft, building, target).status_code == 200
@@ -137,6 +157,7 @@ def test_a_grid_of_another_community_is_refused(client, db, draft):
         [{"building_id": 1}],
         [{"building_id": 1, "grid_code": "123"}],
         [{"building_id": 1, "grid_id": 1, "grid_code": "110101001001001"}],
+        [{"building_id": 1, "new_grid": True, "grid_code": "110101001001001"}],
     ],
 )
 def test_malformed_moves_are_refused(client, draft, moves):
