@@ -15,6 +15,7 @@ from api import models as m
 from api import plans
 from api.plans.layers import as_wkb, read_frame
 from gis.partition import PartitionParams
+from tests.api.conftest import bearer
 from tests.api.test_plans import _draft, city, client, empty, roads  # noqa: F401
 
 pytestmark = pytest.mark.db
@@ -264,3 +265,13 @@ def test_export_csv_has_a_bom_and_every_assignment(client, db, draft):
 
 def test_export_in_an_unknown_format_is_refused(client, draft):
     assert client.get(f"/plans/{draft}/export", params={"format": "kml"}).status_code == 422
+
+
+def test_a_street_office_of_another_street_cannot_touch_the_plan(client, db, draft):
+    _, target, building = _neighbours(db, draft)
+    other = bearer(db, "street_office", target[:6] + "999")
+    body = {"version": 1, "moves": [{"building_id": building, "grid_code": target}]}
+    assert client.post(f"/plans/{draft}/moves", json=body, headers=other).status_code == 403
+    for path in ("validation", f"diff/{draft}", "export?format=csv"):
+        assert client.get(f"/plans/{draft}/{path}", headers=other).status_code == 403, path
+    assert plans.get_plan(db, draft)["version"] == 1
