@@ -11,11 +11,18 @@ issued again (DB11/T 2157-2023: 有效/作废).
 Dates: a plan is in force from ``effective_from`` up to, not including, ``effective_to``;
 a withdrawn code's ``valid_to`` is likewise the first day it is no longer valid.
 
-The geometry work is done by :mod:`gis`; this module moves frames in and out of the
-database with SQLAlchemy Core and bound values.
+Before publishing, a draft can be edited building by building (with a version check),
+validated, compared with another plan and exported.
+
+The geometry work is done by :mod:`gis` (except :mod:`api.plans.regrid`, pure geometry
+waiting to move there); this package moves frames in and out of the database with
+SQLAlchemy Core and bound values.
 """
 
+from api.plans.comparing import diff, validation
 from api.plans.drafts import create_draft
+from api.plans.editing import move_buildings
+from api.plans.exporting import export_plan
 from api.plans.layers import REASON_REPARTITION, code_history
 from api.plans.publishing import publish
 from api.plans.reading import band_exceptions, get_plan, grids_in_force, list_plans, plan_grids
@@ -25,9 +32,13 @@ __all__ = [
     "band_exceptions",
     "code_history",
     "create_draft",
+    "diff",
+    "export_plan",
     "get_plan",
     "grids_in_force",
     "list_plans",
+    "move_buildings",
     "plan_grids",
     "publish",
+    "validation",
 ]

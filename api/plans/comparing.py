@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from api import models as m
 from api.plans.checks import plan_row, publication_failures
 
-_GRID = re.compile(r"\bgrid ([0-9]{15})\b")
+_GRID = re.compile(r"\b(?:grid|code) ([0-9]{15})\b")  # how check lines name a grid
 
 
 def validation(engine: Engine, plan_id: int) -> dict:

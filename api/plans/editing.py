@@ -25,6 +25,7 @@ from api.plans.regrid import building_cells, reassign_land
 from gis.crs import metric_crs
 from gis.errors import ConflictError, InputError
 from gis.metrics import partition_metrics
+from gis.partition.solver import wgs84
 
 #: Metrics that need the roads of the original run; an edit keeps their last value.
 _ROAD_METRICS = ("crossing_main_roads",)
@@ -198,8 +199,15 @@ def _target(move: Mapping, grids: gpd.GeoDataFrame, by_code: dict, plan_id: int)
 def _apply(
     conn: Connection, plan_id: int, moves: dict[int, tuple[int, int]], grids: gpd.GeoDataFrame
 ) -> None:
-    """Reassign the buildings, then redraw and recount the grids they leave and join."""
+    """Reassign the buildings, then redraw and recount the grids they leave and join.
+
+    The drawing is done in the grids' UTM zone (metres) and reprojected to EPSG:4326 as
+    the partitioner does it (:func:`gis.partition.solver.wgs84`).
+    """
     a, b = m.grid_assignment, m.building
+    affected = sorted({x for pair in moves.values() for x in pair})
+    crs = metric_crs(grids)
+    metric = grids.geometry.to_crs(crs)
     leaving: dict[int, list[int]] = defaultdict(list)
     for building, (source, _) in moves.items():
         leaving[source].append(building)
@@ -209,50 +217,47 @@ def _apply(
             conn,
             sa.select(b.c.id, as_wkb(b.c.footprint)).join(a, a.c.building_id == b.c.id)
             .where(a.c.plan_id == plan_id, a.c.grid_id == source).order_by(b.c.id),
-        ).set_index("id").geometry  # fmt: skip
-        cells = building_cells(grids.geometry[source], members, moved)
+        ).set_index("id").geometry.to_crs(crs)  # fmt: skip
+        cells = building_cells(metric[source], members, moved)
         pieces += [(source, moves[k][1], cell) for k, cell in cells.items()]
-    affected = sorted({x for pair in moves.values() for x in pair})
     empty = shapely.Polygon()  # a new grid has no land until its buildings bring theirs
-    shapes = reassign_land({x: grids.geometry.get(x, empty) for x in affected}, pieces)
+    shapes = reassign_land({x: metric.get(x, empty) for x in affected}, pieces)
     for building, (_, target) in moves.items():
         conn.execute(
             a.update().where(a.c.plan_id == plan_id, a.c.building_id == building)
             .values(grid_id=target)
         )  # fmt: skip
-    _store_shapes(conn, plan_id, shapes)
+    _store_shapes(conn, plan_id, gpd.GeoSeries(shapes, crs=crs))
 
 
-def _store_shapes(conn: Connection, plan_id: int, shapes: dict) -> None:
-    """Write the new polygons, areas (m², in the UTM zone) and counts of the grids."""
+def _store_shapes(conn: Connection, plan_id: int, shapes: gpd.GeoSeries) -> None:
+    """Write the new polygons (given in metres), areas (m²) and counts of the grids."""
     g, a, b = m.grid, m.grid_assignment, m.building
-    present = gpd.GeoSeries([s for s in shapes.values() if s is not None], crs=m.SRID)
-    crs = metric_crs(gpd.GeoDataFrame(geometry=present)) if len(present) else None
     households = sa.func.coalesce(sa.func.sum(b.c.households), 0)
     counts = dict(
         (gid, (n, h))
         for gid, n, h in conn.execute(
             sa.select(a.c.grid_id, sa.func.count(), households)
             .join(b, b.c.id == a.c.building_id)
-            .where(a.c.plan_id == plan_id, a.c.grid_id.in_(list(shapes)))
+            .where(a.c.plan_id == plan_id, a.c.grid_id.in_([int(x) for x in shapes.index]))
             .group_by(a.c.grid_id)
         )
     )  # fmt: skip
-    for gid, shape in shapes.items():
+    gone = shapes.isna()
+    for gid in shapes.index[gone]:
+        if counts.get(gid, (0, 0))[0]:  # a new grid of buildings without cells of their own
+            raise InputError(
+                f"the buildings moved into grid {gid} have no land of their own (slivers)",
+                fix="move them together with a neighbouring building",
+            )
+        conn.execute(g.delete().where(g.c.id == int(gid)))
+    kept = shapes[~gone]
+    for gid, area, shape in zip(kept.index, kept.area, wgs84(kept).values, strict=True):
         n, h = counts.get(gid, (0, 0))
-        if shape is None:
-            if n:  # a new grid of buildings without cells of their own (slivers)
-                raise InputError(
-                    f"the {n} buildings moved into a new grid have no land of their own",
-                    fix="move them together with a neighbouring building",
-                )
-            conn.execute(g.delete().where(g.c.id == gid))
-            continue
-        area = float(gpd.GeoSeries([shape], crs=m.SRID).to_crs(crs).area.iloc[0])
         wkb = sa.func.ST_Multi(sa.func.ST_GeomFromWKB(shapely.to_wkb(shape), m.SRID))
         conn.execute(
-            g.update().where(g.c.id == gid)
-            .values(households=int(h), buildings=int(n), area_m2=area, geometry=wkb)
+            g.update().where(g.c.id == int(gid))
+            .values(households=int(h), buildings=int(n), area_m2=float(area), geometry=wkb)
         )  # fmt: skip
 
 

@@ -121,6 +121,16 @@ def test_buildings_sent_to_a_new_grid_form_one_with_a_fresh_code(client, db, dra
     assert new in {f["id"] for f in answer.json()["grids"]["features"]}
 
 
+def test_grids_still_tile_their_community_after_moves(client, db, draft):
+    for version in (1, 2, 3):
+        _, target, building = _neighbours(db, draft)
+        assert _move(client, draft, building, target, version).status_code == 200
+    problems = client.get(f"/plans/{draft}/validation").json()["problems"]
+    words = ("outside its community", "overlap", "lie in no grid", "invalid", "pieces")
+    tiling = [p for p in problems if any(w in p["problem"] for w in words)]
+    assert tiling == []
+
+
 def test_an_edit_on_a_stale_version_is_refused(client, db, draft):
     source, target, building = _neighbours(db, draft)
     assert _move(client, draft, building, target).status_code == 200
