@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 import geopandas as gpd
 import shapely
@@ -290,4 +291,4 @@ def _metrics(conn: Connection, plan: sa.Row) -> dict:
             if key in old.get("communities", {}).get(code, {}):
                 values[key] = old["communities"][code][key]
     new["edited"] = True
-    return _plain(new)
+    return cast(dict, _plain(new))
