@@ -14,9 +14,8 @@ a withdrawn code's ``valid_to`` is likewise the first day it is no longer valid.
 Before publishing, a draft can be edited building by building (with a version check),
 validated, compared with another plan and exported.
 
-The geometry work is done by :mod:`gis` (except :mod:`api.plans.regrid`, pure geometry
-waiting to move there); this package moves frames in and out of the database with
-SQLAlchemy Core and bound values.
+The geometry work is done by :mod:`gis` (:mod:`gis.regrid` for edits); this package
+moves frames in and out of the database with SQLAlchemy Core and bound values.
 """
 
 from api.plans.comparing import diff, validation

@@ -22,11 +22,11 @@ from api.plans.checks import plan_band, plan_row
 from api.plans.drafts import _plain
 from api.plans.layers import LISTED, as_wkb, load_layers, read_frame
 from api.plans.reading import grid_features
-from api.plans.regrid import building_cells, reassign_land
 from gis.crs import metric_crs
 from gis.errors import ConflictError, InputError
 from gis.metrics import partition_metrics
 from gis.partition.solver import wgs84
+from gis.regrid import building_cells, reassign_land
 
 #: Metrics that need the roads of the original run; an edit keeps their last value.
 _ROAD_METRICS = ("crossing_main_roads",)

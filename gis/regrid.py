@@ -8,9 +8,8 @@ draws grids, with :func:`gis.coverage.tile` (noded faces, so neighbours share ed
 exactly) inside the union of their old polygons, whose outline stays; other grids do not
 change.
 
-All of it works in a metric CRS (metres), as the partitioner does; the caller reprojects.
-This is pure geometry with no database access; it belongs in :mod:`gis` and is kept here
-only while the partition package is being reworked by its owner.
+All of it works in a metric CRS (metres), as the partitioner does; the caller
+(:mod:`api.plans.editing`) reads the plan and reprojects.
 """
 
 from __future__ import annotations
