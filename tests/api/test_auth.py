@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -31,7 +32,7 @@ def _login(client, name: str, password: str = PASSWORD):
 def account(city):
     """A community staff account of the city's first community: (name, scope)."""
     grid = grid_codes(city.engine, city.plan_id)[0]
-    name = f"staff-{grid[-6:]}-{id(object())}"
+    name = f"staff-{grid[-6:]}-{uuid.uuid4().hex[:8]}"
     store.add_user(city.engine, name, PASSWORD, "community_staff", grid[:12])
     return name, grid
 
@@ -139,7 +140,7 @@ def test_admin_manages_accounts_with_clear_errors(client, city):
 
 
 def test_audit_log_records_who_changed_what(client, city):
-    admin_name = f"auditor-{id(object())}"
+    admin_name = f"auditor-{uuid.uuid4().hex[:8]}"
     admin = bearer(city.engine, "admin", name=admin_name)
     grid = grid_codes(city.engine, city.plan_id)[0]
     person = client.post(f"/grids/{grid}/staff", json=PERSON, headers=admin).json()
