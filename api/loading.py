@@ -20,8 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from api import models as m
 from api.auth import actor, audit
-from api.incidents.placing import NEAREST_FACILITY_M
-from api.plans.reading import in_force
+from api.incidents.placing import NEAREST_FACILITY_M, lookups
 from gis.errors import ConflictError, SchemaError, WanggeError
 from gis.importing import ImportReport, PreparedLayer
 
@@ -215,36 +214,11 @@ def _first_events(conn: Connection, ids: list[int], note: str) -> None:
 def placing_update(ids: list[int], today: date | None = None) -> sa.Update:
     """One UPDATE placing incidents ``ids``: community, grid in force, building, facility.
 
-    Mirrors :func:`api.incidents.placing.place` as correlated subqueries, each narrowed by
-    a GiST index: the community whose boundary intersects the point (lowest code first),
-    the grid of a plan in force on ``today`` there, the building under the point, and the
-    nearest facility within :data:`NEAREST_FACILITY_M` metres (on the sphere, EPSG:4326).
+    The same lookups as :func:`api.incidents.placing.place`
+    (:func:`api.incidents.placing.lookups`), correlated with each incident's location.
     """
-    i, c, g, p, b, f = m.incident, m.community, m.grid, m.grid_plan, m.building, m.facility
-    point = i.c.location
-    community = (
-        sa.select(c.c.code).where(sa.func.ST_Intersects(c.c.boundary, point))
-        .order_by(c.c.code).limit(1).scalar_subquery()
-    )  # fmt: skip
-    grid = (
-        sa.select(g.c.code).join(p, p.c.id == g.c.plan_id)
-        .where(in_force(today or date.today()), sa.func.ST_Intersects(g.c.geometry, point))
-        .order_by(g.c.code).limit(1).scalar_subquery()
-    )  # fmt: skip
-    building = (
-        sa.select(b.c.id).where(sa.func.ST_Intersects(b.c.footprint, point))
-        .order_by(b.c.id).limit(1).scalar_subquery()
-    )  # fmt: skip
-    near = sa.and_(  # degrees first, so the GiST index narrows; then metres on the sphere
-        sa.func.ST_DWithin(f.c.location, point, NEAREST_FACILITY_M / 50_000),
-        sa.func.ST_DWithin(
-            sa.func.geography(f.c.location), sa.func.geography(point), NEAREST_FACILITY_M
-        ),
-    )
-    facility = (
-        sa.select(f.c.id).where(near)
-        .order_by(f.c.location.op("<->")(point)).limit(1).scalar_subquery()
-    )  # fmt: skip
+    i = m.incident
+    community, grid, building, facility = lookups(i.c.location, today or date.today())
     return (
         i.update()
         .values(community_code=community, grid_code=grid, building_id=building,

@@ -51,28 +51,23 @@ def building_point(conn: Connection, building_id: int) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
-def place(conn: Connection, lon: float, lat: float, building_id: int | None = None) -> Place:
-    """What lies at (``lon``, ``lat``): community, grid in force today, building, facility.
+def lookups(point: sa.ColumnElement, today: date) -> tuple[sa.ScalarSelect, ...]:
+    """What lies at ``point`` (EPSG:4326), as four scalar subqueries on GiST indexes.
 
-    Raises
-    ------
-    InputError
-        If the coordinates are not longitude/latitude degrees.
+    The community whose boundary it touches (lowest code first), the grid of a plan in
+    force on ``today`` there, the building under it, and the nearest facility within
+    :data:`NEAREST_FACILITY_M` metres (on the sphere).
+
+    ``point`` may be a literal point (one report) or a column (a set-based UPDATE of many).
     """
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InputError(
-            f"({lon}, {lat}) is not a longitude/latitude in degrees",
-            fix="give lon and lat in EPSG:4326 (WGS84) degrees",
-        )
     c, g, p, b, f = m.community, m.grid, m.grid_plan, m.building, m.facility
-    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), m.SRID)
     community = (
         sa.select(c.c.code).where(sa.func.ST_Intersects(c.c.boundary, point))
         .order_by(c.c.code).limit(1).scalar_subquery()
     )  # fmt: skip
     grid = (
         sa.select(g.c.code).join(p, p.c.id == g.c.plan_id)
-        .where(in_force(date.today()), sa.func.ST_Intersects(g.c.geometry, point))
+        .where(in_force(today), sa.func.ST_Intersects(g.c.geometry, point))
         .order_by(g.c.code).limit(1).scalar_subquery()
     )  # fmt: skip
     building = (
@@ -89,5 +84,23 @@ def place(conn: Connection, lon: float, lat: float, building_id: int | None = No
         sa.select(f.c.id).where(near)
         .order_by(f.c.location.op("<->")(point)).limit(1).scalar_subquery()
     )  # fmt: skip
+    return community, grid, building, facility
+
+
+def place(conn: Connection, lon: float, lat: float, building_id: int | None = None) -> Place:
+    """What lies at (``lon``, ``lat``): community, grid in force today, building, facility.
+
+    Raises
+    ------
+    InputError
+        If the coordinates are not longitude/latitude degrees.
+    """
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError(
+            f"({lon}, {lat}) is not a longitude/latitude in degrees",
+            fix="give lon and lat in EPSG:4326 (WGS84) degrees",
+        )
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), m.SRID)
+    community, grid, building, facility = lookups(point, date.today())
     row = conn.execute(sa.select(community, grid, building, facility)).one()
     return Place(lon, lat, row[0], row[1], building_id or row[2], row[3])
