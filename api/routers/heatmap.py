@@ -12,12 +12,10 @@ from sqlalchemy.engine import Engine
 
 from api import features
 from api.deps import get_engine
+from api.routers.maps import STATIC_PATH
 from map_ui.heatmap import HeatmapConfig, render_heatmap
 
 router = APIRouter(tags=["maps"])
-
-#: Where map_ui/static is mounted (see api.routers.maps).
-STATIC_PATH = "/static/map"
 
 
 @router.get("/map/incidents", response_class=HTMLResponse, summary="Incident heat map page")
@@ -26,8 +24,10 @@ def heatmap_page(request: Request, engine: Engine = Depends(get_engine)) -> HTML
     settings = request.app.state.settings
     bounds = features.extent(engine, "communities")
     config = HeatmapConfig(
-        bounds=list(bounds) if bounds else None, attribution=settings.server.map_attribution,
-        basemap=settings.map.tile_layers(), coords=settings.map.basemap_crs,
+        bounds=list(bounds) if bounds else None,
+        attribution=settings.server.map_attribution,
+        basemap=settings.map.tile_layers(),
+        coords=settings.map.basemap_crs,
     )
     static = request.scope.get("root_path", "") + STATIC_PATH
     title = f"{settings.server.title} · 事件热力图"

@@ -58,6 +58,17 @@ class PrintOptions:
     ] = "auto"
 
 
+def _grid_rendering(code: str, request: Request, options: PrintOptions, engine: Engine):  # noqa: ANN202
+    """Grid ``code``'s sheet as in force today, rendered with the request's print options."""
+    settings = request.app.state.settings
+    sheet = prints.grid_sheet(
+        engine, code, date.today(), prints.roads(settings), prints.photo_dir(settings)
+    )
+    return render_grid_sheet(
+        sheet, prints.sheet_options(settings, options.paper, options.orientation)
+    )
+
+
 def _pdf(content: bytes, name: str) -> Response:
     return Response(content, media_type=PDF, headers={
         "Content-Disposition": f'inline; filename="{name}"'})  # fmt: skip
@@ -74,12 +85,7 @@ def grid_pdf(
     engine: Engine = Depends(get_engine),
 ) -> Response:
     """The grid's 网格示意图 as a vector PDF, fonts embedded."""
-    settings = request.app.state.settings
-    sheet = prints.grid_sheet(
-        engine, code, date.today(), prints.roads(settings), prints.photo_dir(settings)
-    )
-    opts = prints.sheet_options(settings, options.paper, options.orientation)
-    return _pdf(render_grid_sheet(sheet, opts).pdf(), f"{code}.pdf")
+    return _pdf(_grid_rendering(code, request, options, engine).pdf(), f"{code}.pdf")
 
 
 @router.get(
@@ -94,12 +100,7 @@ def grid_png(
     engine: Engine = Depends(get_engine),
 ) -> Response:
     """The grid's 网格示意图 as a PNG at ``dpi``."""
-    settings = request.app.state.settings
-    sheet = prints.grid_sheet(
-        engine, code, date.today(), prints.roads(settings), prints.photo_dir(settings)
-    )
-    opts = prints.sheet_options(settings, options.paper, options.orientation)
-    return Response(render_grid_sheet(sheet, opts).png(dpi), media_type=PNG)
+    return Response(_grid_rendering(code, request, options, engine).png(dpi), media_type=PNG)
 
 
 @router.get(
