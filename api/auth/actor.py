@@ -55,6 +55,8 @@ def _on_begin(conn: Connection) -> None:
     principal = _current.get()
     if principal is None or not principal.authenticated:
         return
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # each statement is its own transaction: a local setting would end at once
     conn.execute(
         sa.text("SELECT set_config('wangge.actor', :actor, true)"),
         {"actor": json.dumps(principal.actor(), ensure_ascii=False)},

@@ -87,6 +87,15 @@ def lookups(point: sa.ColumnElement, today: date) -> tuple[sa.ScalarSelect, ...]
     return community, grid, building, facility
 
 
+def check_degrees(lon: float, lat: float) -> None:
+    """Raise :class:`InputError` unless (``lon``, ``lat``) are longitude/latitude degrees."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError(
+            f"({lon}, {lat}) is not a longitude/latitude in degrees",
+            fix="give lon and lat in EPSG:4326 (WGS84) degrees",
+        )
+
+
 def place(conn: Connection, lon: float, lat: float, building_id: int | None = None) -> Place:
     """What lies at (``lon``, ``lat``): community, grid in force today, building, facility.
 
@@ -95,11 +104,7 @@ def place(conn: Connection, lon: float, lat: float, building_id: int | None = No
     InputError
         If the coordinates are not longitude/latitude degrees.
     """
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InputError(
-            f"({lon}, {lat}) is not a longitude/latitude in degrees",
-            fix="give lon and lat in EPSG:4326 (WGS84) degrees",
-        )
+    check_degrees(lon, lat)
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), m.SRID)
     community, grid, building, facility = lookups(point, date.today())
     row = conn.execute(sa.select(community, grid, building, facility)).one()

@@ -8,17 +8,19 @@ people moving the same case at once cannot both succeed.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from api import models as m
 from api.auth.roles import Principal
-from api.incidents.placing import Place, building_point, place
-from gis.errors import InputError, NotFoundError
+from api.incidents.placing import Place, building_point, check_degrees, lookups, place
+from gis.errors import ConflictError, InputError, NotFoundError
 from gis.incidents.loop import STATUSES, check_transition, due_at
 
 _I, _C, _F = m.incident, m.incident_class, m.facility
@@ -63,27 +65,122 @@ def _row(mapping: Mapping) -> dict:
     return row
 
 
-def _class_and_facility(conn: Connection, code: str, facility_id: int | None) -> dict:
-    """Name and kind of subclass ``code`` and name and class of the facility, in one query.
-
-    Raises
-    ------
-    InputError
-        If ``code`` is not a subclass of the classification.
-    """
-    facility = sa.select(_F.c.name, _F.c.class_code).where(_F.c.id == facility_id).subquery()
+def _check_class(conn: Connection, code: str) -> None:
+    """Raise :class:`InputError` unless ``code`` is a subclass of the classification."""
     found = conn.execute(
-        sa.select(_C.c.name.label("class_name"), _C.c.kind,
-                  facility.c.name.label("facility_name"),
-                  facility.c.class_code.label("facility_class"))
-        .outerjoin(facility, sa.true())
-        .where(_C.c.code == code, sa.func.length(_C.c.code) == 4)
-    ).mappings().first()  # fmt: skip
+        sa.select(_C.c.code).where(_C.c.code == code, sa.func.length(_C.c.code) == 4)
+    ).first()
     if found is None:
         raise InputError(
             f"{code!r} is not an incident subclass", fix="see GET /incident-classes for the codes"
         )
-    return dict(found)
+
+
+def _param(name: str, type_: sa.types.TypeEngine | type) -> sa.BindParameter:
+    return sa.bindparam(name, type_=type_)
+
+
+@functools.cache
+def _report_statement() -> sa.Select:
+    """Place, check, store a report and its first event, and read them back: one statement.
+
+    Data-modifying CTEs: ``src`` is the point (the named building's footprint centroid, or
+    lon/lat); ``placed`` adds what lies there (:func:`api.incidents.placing.lookups`) and
+    names the actor to the audit trigger for this statement; ``ins`` inserts the incident
+    only if the class is a subclass and, when ``:scope`` is set, the place lies within it;
+    ``ev`` inserts its ``reported`` event. Built once and executed with parameters, so
+    neither SQLAlchemy nor psycopg prepares it again per report. Returns no row when
+    something refused it (:func:`_refused` says what).
+    """
+    b, e, f = m.building, m.incident_event, m.facility
+    building_id = _param("building_id", sa.Integer)
+    centroid = (
+        sa.select(sa.func.ST_Centroid(b.c.footprint)).where(b.c.id == building_id)
+        .scalar_subquery()
+    )  # fmt: skip
+    given = sa.func.ST_SetSRID(
+        sa.func.ST_MakePoint(_param("lon", sa.Float), _param("lat", sa.Float)), m.SRID
+    )
+    src = sa.select(sa.case((building_id.is_(None), given), else_=centroid).label("point"))
+    src_cte = src.cte("src")
+    community, grid, building, facility = lookups(src_cte.c.point, _param("today", sa.Date))
+    placed = (
+        sa.select(
+            src_cte.c.point, community.label("community_code"), grid.label("grid_code"),
+            sa.func.coalesce(building_id, building).label("building_id"),
+            facility.label("facility_id"),
+            # transaction-local, read by AFTER triggers at the end of this statement
+            sa.func.set_config("wangge.actor", _param("actor", sa.Text),
+                               True).label("actor"),
+        ).where(src_cte.c.point.is_not(None))
+    ).cte("placed")  # fmt: skip
+    scope = _param("scope", sa.Text)
+    code = sa.func.coalesce(placed.c.grid_code, placed.c.community_code)
+    class_code = _param("class_code", _I.c.class_code.type)
+    subclass = sa.exists().where(_C.c.code == class_code, sa.func.length(_C.c.code) == 4)
+    given_columns = ("class_code", "source", "description", "reporter_name", "reporter_phone",
+                     "parties", "reported_at")  # fmt: skip
+    placed_columns = ("building_id", "grid_code", "community_code", "facility_id")
+    rows = sa.select(
+        *(_param(c, _I.c[c].type) for c in given_columns),
+        placed.c.point,
+        *(placed.c[c] for c in placed_columns),
+    ).where(subclass, sa.or_(scope.is_(None), sa.func.starts_with(code, scope)))
+    ins = (
+        _I.insert()
+        .from_select([*given_columns, "location", *placed_columns], rows)
+        .returning(*_returned())
+        .cte("ins")
+    )  # fmt: skip
+    event = sa.select(
+        ins.c.id, sa.literal("reported"), _param("user_id", e.c.user_id.type),
+        _param("user_name", e.c.user_name.type), _param("note", e.c.note.type),
+    )  # fmt: skip
+    ev = (
+        e.insert()
+        .from_select(["incident_id", "to_status", "user_id", "user_name", "note"], event)
+        .returning(*(e.c[c].label(f"event_{c}") for c in _EVENT))
+        .cte("ev")
+    )  # fmt: skip
+    return (
+        sa.select(
+            *ins.c, _C.c.name.label("class_name"), _C.c.kind,
+            f.c.name.label("facility_name"), f.c.class_code.label("facility_class"), *ev.c,
+        )
+        .select_from(ins)
+        .join(ev, sa.true())
+        .join(_C, _C.c.code == ins.c.class_code)
+        .outerjoin(f, f.c.id == ins.c.facility_id)
+    )  # fmt: skip
+
+
+#: The columns of an event as answers show them.
+_EVENT = ("from_status", "to_status", "at", "user_name", "note")
+
+
+def _refused(
+    conn: Connection, values: Mapping, allow: Callable[[Place], None] | None
+) -> None:  # fmt: skip
+    """Say why the report statement stored nothing: the checks one by one, raising the first.
+
+    Raises
+    ------
+    NotFoundError
+        If the named building does not exist.
+    InputError
+        If the coordinates are not degrees, or the class is not a subclass.
+    Exception
+        Whatever ``allow`` raises for the place.
+    """
+    building_id = values.get("building_id")
+    if building_id is not None:
+        lon, lat = building_point(conn, building_id)
+    else:
+        lon, lat = values["lon"], values["lat"]
+    where = place(conn, lon, lat, building_id)
+    if allow is not None:
+        allow(where)
+    _check_class(conn, values["class_code"])
 
 
 def report(
@@ -91,6 +188,10 @@ def report(
     allow: Callable[[Place], None] | None = None,
 ) -> dict:  # fmt: skip
     """Store a new report; returns it as stored (personal fields unmasked: mask to answer).
+
+    One statement, one round trip (:func:`_report_statement`), in autocommit: it is atomic
+    by itself. Only when it stores nothing are the checks run again one by one, to raise
+    the error that explains it.
 
     Parameters
     ----------
@@ -101,34 +202,51 @@ def report(
     principal : Principal
         Who reports; recorded on the first event.
     allow : callable, optional
-        Called with the place found before anything is written; raises to refuse (e.g. a
-        place outside the reporter's scope).
+        Refuses (raises) a place outside ``principal``'s scope. When given, the statement
+        stores only places whose grid (or, outside any grid, community) lies within
+        ``principal.scope``, and ``allow`` is called with the place to explain a refusal.
+
+    Raises
+    ------
+    NotFoundError
+        If the named building does not exist.
+    InputError
+        If the class is not a subclass.
+    ConflictError
+        If the report was refused although every check passes when run again (the data
+        changed in between); trying again is safe.
     """
-    with engine.begin() as conn:
-        building_id = values.get("building_id")
-        if building_id is not None:
-            lon, lat = building_point(conn, building_id)
-        else:
-            lon, lat = values["lon"], values["lat"]
-        where = place(conn, lon, lat, building_id)
-        if allow is not None:
-            allow(where)
-        row = {
-            "class_code": values["class_code"], "source": values["source"],
-            "description": values.get("description") or "",
-            "reporter_name": values.get("reporter_name"),
-            "reporter_phone": values.get("reporter_phone"), "parties": values.get("parties"),
-            "reported_at": values.get("reported_at") or datetime.now(UTC),
-            "location": sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), m.SRID),
-            "building_id": where.building_id, "grid_code": where.grid_code,
-            "community_code": where.community_code, "facility_id": where.facility_id,
-        }  # fmt: skip
-        named = _class_and_facility(conn, values["class_code"], where.facility_id)
-        stored = conn.execute(_I.insert().values(row).returning(*_returned()))
-        new = dict(stored.mappings().one())
-        event = _event(conn, new["id"], None, "reported", principal, values.get("note"))
-    new.update(named, overdue=False, events=[event])
-    return _row(new)
+    lon, lat = values.get("lon"), values.get("lat")
+    if values.get("building_id") is None:
+        check_degrees(lon, lat)
+    params = {
+        "building_id": values.get("building_id"), "lon": lon, "lat": lat,
+        "today": date.today(), "scope": principal.scope if allow is not None else None,
+        "actor": _actor(principal), "class_code": values["class_code"],
+        "source": values["source"], "description": values.get("description") or "",
+        "reporter_name": values.get("reporter_name"),
+        "reporter_phone": values.get("reporter_phone"), "parties": values.get("parties"),
+        "reported_at": values.get("reported_at") or datetime.now(UTC),
+        "user_id": principal.user_id, "user_name": principal.name, "note": values.get("note"),
+    }  # fmt: skip
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        found = conn.execute(_report_statement(), params).mappings().first()
+        if found is None:
+            _refused(conn, values, allow)
+            raise ConflictError(
+                "the report was refused while the data changed", fix="send it again"
+            )
+    row = dict(found)
+    event = {c: row.pop(f"event_{c}") for c in _EVENT}
+    row.update(overdue=False, events=[event])
+    return _row(row)
+
+
+def _actor(principal: Principal) -> str:
+    """``wangge.actor`` as :mod:`api.auth.actor` sets it ('' for the public: no actor)."""
+    if not principal.authenticated:
+        return ""
+    return json.dumps(principal.actor(), ensure_ascii=False)
 
 
 def _event(

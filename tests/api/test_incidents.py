@@ -163,6 +163,20 @@ def test_scope_limits_what_is_reported_and_read(client, where, people):
     assert client.get("/incidents").status_code == 401
 
 
+def test_a_refused_report_stores_no_incident_and_no_event(client, city, where, people):
+    def counts():
+        with city.engine.connect() as conn:
+            return [
+                conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for table in (m.incident, m.incident_event)
+            ]
+
+    before = counts()
+    assert _report(client, where, people["elsewhere"]).status_code == 403
+    assert _report(client, where, people["worker"], class_code="0199").status_code == 422
+    assert counts() == before
+
+
 def test_filters_by_class_status_time_and_bbox(client, where, people):
     before = datetime.now(UTC) - timedelta(days=40)
     old = _report(client, where, people["worker"], class_code="0401",
