@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -24,10 +25,15 @@ from api.auth.roles import Principal, Role
 
 
 def start(app: FastAPI, workers: int) -> None:
-    """Give ``app`` a pool of ``workers`` processes (started on first use)."""
+    """Give ``app`` a pool of ``workers`` processes (started on first use), at nice 19.
+
+    The lowest priority, inherited by what they start, so that serving comes first: at
+    the serving processes' priority a partition took a core from them (bench/reports.py).
+    """
     app.state.background = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-    )
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=os.nice, initargs=(19,),
+    )  # fmt: skip
 
 
 def stop(app: FastAPI) -> None:

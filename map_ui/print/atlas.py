@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -51,7 +52,11 @@ def render_sheets(
     fonts.cjk_families()  # derive the print font here once, not in every worker at once
     results: list[bytes | None] = [None] * total
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
+    # nice 19: an atlas may take minutes of both cores; a server's requests come first
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, total), mp_context=context, initializer=os.nice, initargs=(19,)
+    )
+    with pool:
         futures = {pool.submit(sheet_pdf, sheet, options): i for i, sheet in enumerate(sheets)}
         for done, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()
