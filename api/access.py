@@ -83,6 +83,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/plans/{plan_id}/validation"): STREET,
     ("GET", "/plans/{plan_id}/diff/{other_id}"): STREET,
     ("GET", "/plans/{plan_id}/export"): STREET,
+    ("GET", "/plans/{plan_id}/buildings"): STREET,
+    ("PUT", "/plans/{plan_id}/grids/{grid_id}/lock"): STREET,
+    ("POST", "/plans/{plan_id}/rerun"): STREET,
+    ("GET", "/plan-jobs/{job_id}"): STREET,
     ("GET", "/grids"): PUBLIC,
     # layers, tiles, lookup, search
     ("GET", "/collections/{layer}/items"): PUBLIC,

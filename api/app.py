@@ -29,6 +29,7 @@ from api.routers import (
     maps,
     ogc,
     plan_edits,
+    plan_jobs,
     plans,
     prints,
     staff,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(plans.router)
     app.include_router(plan_edits.router)
+    app.include_router(plan_jobs.router)
     app.include_router(imports.router)
     app.include_router(incidents.router)
     app.include_router(features.router)

@@ -15,7 +15,7 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -55,15 +55,35 @@ def _in_child(url: str, who: dict, fn: Callable[..., Any], kwargs: dict) -> Any:
         engine.dispose()
 
 
+def _child_args(request: Request) -> tuple[str, dict]:
+    """The database URL and the caller, as the child needs them."""
+    url = request.app.state.engine.url.render_as_string(hide_password=False)
+    caller: Principal = request.state.principal
+    who = {"role": caller.role.label, "id": caller.user_id, "name": caller.name,
+           "scope": caller.scope}  # fmt: skip
+    return url, who
+
+
 async def run(request: Request, fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Run ``fn(engine, **kwargs)`` in the app's pool, as the request's caller, and await it.
 
     ``fn`` and ``kwargs`` must be picklable (a module-level function, plain values).
     """
-    app = request.app
-    url = app.state.engine.url.render_as_string(hide_password=False)
-    caller: Principal = request.state.principal
-    who = {"role": caller.role.label, "id": caller.user_id, "name": caller.name,
-           "scope": caller.scope}  # fmt: skip
+    url, who = _child_args(request)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(app.state.background, _in_child, url, who, fn, kwargs)
+    return await loop.run_in_executor(request.app.state.background, _in_child, url, who, fn, kwargs)
+
+
+def submit(request: Request, fn: Callable[..., Any], **kwargs: Any) -> Future:
+    """Start ``fn(engine, **kwargs)`` in the app's pool, as the request's caller; do not wait.
+
+    The future is kept on the app until it ends, so the work outlives the request.
+    """
+    url, who = _child_args(request)
+    state = request.app.state
+    if not hasattr(state, "submitted"):
+        state.submitted = set()
+    future = state.background.submit(_in_child, url, who, fn, kwargs)
+    state.submitted.add(future)
+    future.add_done_callback(state.submitted.discard)
+    return future

@@ -205,6 +205,7 @@ grid = Table(
     Column("flags", Text),
     Column("exception_reason", Text),
     Column("geometry", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False),
+    Column("locked", Boolean, nullable=False, server_default=false()),  # 0007: re-runs keep it
     UniqueConstraint("plan_id", "code", name="grid_plan_code_unique"),
     CheckConstraint("code ~ '^[0-9]{15}$'", name="grid_code_format"),
     CheckConstraint("seq BETWEEN 1 AND 999", name="grid_seq_range"),
@@ -227,6 +228,29 @@ grid_assignment = Table(
     Column(
         "grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), nullable=False, index=True
     ),
+)
+
+#: Kinds and statuses of background plan jobs (migration 0007, :mod:`api.plans.jobs`).
+PLAN_JOB_KINDS = ("partition", "rerun")
+PLAN_JOB_STATUSES = ("queued", "running", "done", "failed")
+
+plan_job = Table(
+    "plan_job",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="queued"),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("message", Text),
+    Column("error", Text),
+    Column("plan_id", Integer, ForeignKey("grid_plan.id", ondelete="SET NULL")),
+    Column("community_codes", ARRAY(Text), nullable=False),
+    Column("created_by", Text, nullable=False),
+    *_stamps(),
+    CheckConstraint(f"kind IN {PLAN_JOB_KINDS!r}", name="plan_job_kind_known"),
+    CheckConstraint(f"status IN {PLAN_JOB_STATUSES!r}", name="plan_job_status_known"),
+    CheckConstraint("done >= 0 AND total >= 0", name="plan_job_counts_nonnegative"),
 )
 
 #: Every grid code ever issued. Codes are never reused: a withdrawn code keeps its row,
@@ -414,6 +438,8 @@ incident_event = Table(
 
 #: Tables whose every row change the ``wangge_audit`` trigger writes to ``audit_log``.
 AUDITED_TABLES = ("grid_staff", "app_user", "facility_class", "grid_plan", "incident_class")
+#: Tables audited only on some changes (migration 0007): a grid's lock, a job's status.
+PARTLY_AUDITED = {"grid": "UPDATE OF locked", "plan_job": "INSERT OR DELETE OR UPDATE OF status"}
 
 #: Trigram (pg_trgm) indexes behind partial-match search (ILIKE '%…%'): (table, column).
 TRIGRAM_COLUMNS = (

@@ -12,7 +12,9 @@ Dates: a plan is in force from ``effective_from`` up to, not including, ``effect
 a withdrawn code's ``valid_to`` is likewise the first day it is no longer valid.
 
 Before publishing, a draft can be edited building by building (with a version check),
-validated, compared with another plan and exported.
+its grids locked and the rest partitioned again, validated, compared with another plan
+and exported; a plan can be imported as a draft from a CSV of assignments or a grid
+layer. Long runs are jobs with progress (:mod:`api.plans.jobs`).
 
 The geometry work is done by :mod:`gis` (:mod:`gis.regrid` for edits); this package
 moves frames in and out of the database with SQLAlchemy Core and bound values.
@@ -23,8 +25,17 @@ from api.plans.drafts import create_draft
 from api.plans.editing import move_buildings
 from api.plans.exporting import export_plan
 from api.plans.layers import REASON_REPARTITION, code_history
+from api.plans.locking import set_lock
 from api.plans.publishing import publish
-from api.plans.reading import band_exceptions, get_plan, grids_in_force, list_plans, plan_grids
+from api.plans.reading import (
+    band_exceptions,
+    get_plan,
+    grids_in_force,
+    list_plans,
+    plan_buildings,
+    plan_grids,
+)
+from api.plans.rerun import rerun
 
 __all__ = [
     "REASON_REPARTITION",
@@ -37,7 +48,10 @@ __all__ = [
     "grids_in_force",
     "list_plans",
     "move_buildings",
+    "plan_buildings",
     "plan_grids",
     "publish",
+    "rerun",
+    "set_lock",
     "validation",
 ]

@@ -110,7 +110,7 @@ def move_buildings(engine: Engine, plan_id: int, version: int, moves: Iterable[M
 
 def _grids(conn: Connection, plan_id: int) -> gpd.GeoDataFrame:
     g = m.grid
-    query = sa.select(g.c.id, g.c.code, g.c.community_code, as_wkb(g.c.geometry))
+    query = sa.select(g.c.id, g.c.code, g.c.community_code, g.c.locked, as_wkb(g.c.geometry))
     return read_frame(conn, query.where(g.c.plan_id == plan_id)).set_index("id")
 
 
@@ -143,6 +143,7 @@ def _resolve(
     created: dict[str, int] = {}
     for move, building in zip(moves, ids, strict=True):
         source = current[building]
+        _require_unlocked(grids, source)
         if move.get("new_grid"):
             community = grids.at[source, "community_code"]
             if community not in created:
@@ -150,6 +151,7 @@ def _resolve(
             out[building] = (source, created[community])
             continue
         target = _target(move, grids, by_code, plan_id)
+        _require_unlocked(grids, target)
         here, there = grids.at[source, "community_code"], grids.at[target, "community_code"]
         if here != there:
             raise InputError(
@@ -159,6 +161,15 @@ def _resolve(
             )
         out[building] = (source, target)
     return out
+
+
+def _require_unlocked(grids: gpd.GeoDataFrame, grid_id: int) -> None:
+    """Refuse a move into or out of a locked grid: a lock keeps the grid as it is."""
+    if grids.at[grid_id, "locked"]:
+        raise InputError(
+            f"grid {grids.at[grid_id, 'code']} is locked; unlock it first",
+            fix="PUT /plans/{id}/grids/{grid_id}/lock with locked false, then move",
+        )
 
 
 def _new_grid(conn: Connection, plan_id: int, community: str) -> int:

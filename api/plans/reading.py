@@ -58,16 +58,17 @@ def get_plan(engine: Engine, plan_id: int) -> dict:
 
 GRID_PROPERTIES = (
     "code", "community_code", "seq", "kind", "households", "buildings", "area_m2", "flags",
-    "exception_reason",
+    "exception_reason", "locked",
 )  # fmt: skip
 
 
-def _features(conn: Connection, query: sa.Select) -> dict:
+def _features(conn: Connection, query: sa.Select, key: str = "code") -> dict:
+    """A FeatureCollection of ``query``'s rows (``geojson`` column), feature ``id`` = ``key``."""
     rows = conn.execute(query).mappings().all()
     features = [
         {
             "type": "Feature",
-            "id": row["code"],
+            "id": row[key],
             "properties": {k: v for k, v in row.items() if k != "geojson"},
             "geometry": json.loads(row["geojson"]),
         }
@@ -93,8 +94,43 @@ def plan_grids(engine: Engine, plan_id: int) -> dict:
     g = m.grid
     with engine.connect() as conn:
         plan_row(conn, plan_id)
-        query = sa.select(*_grid_columns()).where(g.c.plan_id == plan_id).order_by(g.c.code)
+        query = (
+            sa.select(*_grid_columns(), g.c.id.label("grid_id"))
+            .where(g.c.plan_id == plan_id)
+            .order_by(g.c.code)
+        )
         return _features(conn, query)
+
+
+def plan_buildings(engine: Engine, plan_id: int) -> dict:
+    """Every building of a plan's communities as GeoJSON (EPSG:4326), with its grid.
+
+    Feature ``id`` is the building id; properties ``building_id``, ``grid_id`` (None when
+    the building is in no grid of the plan), ``households``, ``households_estimated``
+    (the count was estimated from footprint and floors at import, as stored in
+    ``building.households_estimated``), ``compound_id``, ``community_code`` and ``name``.
+
+    Raises
+    ------
+    NotFoundError
+        No such plan.
+    """
+    b, a = m.building, m.grid_assignment
+    with engine.connect() as conn:
+        plan = plan_row(conn, plan_id)
+        query = (
+            sa.select(
+                b.c.id.label("building_id"), a.c.grid_id, b.c.households,
+                b.c.households_estimated, b.c.compound_id, b.c.community_code, b.c.name,
+                sa.func.ST_AsGeoJSON(b.c.footprint, 7, type_=sa.Text).label("geojson"),
+            )
+            .select_from(
+                b.outerjoin(a, sa.and_(a.c.building_id == b.c.id, a.c.plan_id == plan_id))
+            )
+            .where(b.c.community_code.in_(list(plan.community_codes)))
+            .order_by(b.c.id)
+        )  # fmt: skip
+        return _features(conn, query, "building_id")
 
 
 def grid_features(conn: Connection, plan_id: int, grid_ids: list[int]) -> dict:

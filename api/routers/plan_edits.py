@@ -1,6 +1,8 @@
 """Working on a plan: move buildings between grids, validate, compare, export.
 
 ``POST /plans/{id}/moves`` edits a draft (with a version check);
+``PUT /plans/{id}/grids/{grid_id}/lock`` locks or unlocks a grid of a draft and
+``POST /plans/{id}/rerun`` partitions the unlocked rest again (a job);
 ``GET /plans/{id}/validation`` lists what would stop it being published;
 ``GET /plans/{id}/diff/{other_id}`` compares two plans; ``GET /plans/{id}/export`` writes
 one out as GeoPackage, GeoJSON, zipped Shapefile (GBK) or CSV.
@@ -12,16 +14,21 @@ import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from api import plans
 from api.access import require_scope
 from api.deps import get_engine
 from api.params import RowId
+from api.plans.checks import plan_row
 from api.plans.comparing import diff, validation
-from api.plans.editing import move_buildings
+from api.plans.editing import move_buildings, require_draft_version
 from api.plans.exporting import export_plan
+from api.plans.locking import set_lock
+from api.routers.plan_jobs import Job, start_job
 from api.routers.plans import _readable_plan
 
 router = APIRouter(tags=["plans"])
@@ -64,6 +71,31 @@ class MovesResult(BaseModel):
     version: int
     moved: list[int]
     grids: dict = Field(description="the affected grids, a GeoJSON FeatureCollection")
+
+
+class LockRequest(BaseModel):
+    """Lock or unlock a grid, on the plan version the editor loaded."""
+
+    version: int = Field(ge=1, le=_MAX_ID, description="the plan version the editor loaded")
+    locked: bool
+
+
+class LockResult(BaseModel):
+    """The grid's lock and the plan's new version."""
+
+    plan_id: int
+    version: int
+    grid_id: int
+    locked: bool
+
+
+class RerunRequest(BaseModel):
+    """Partition the unlocked grids again; unset options keep the plan's own."""
+
+    version: int = Field(ge=1, le=_MAX_ID, description="the plan version the editor loaded")
+    target: int | None = Field(None, gt=0, le=5000, description="households per grid")
+    tolerance: float | None = Field(None, gt=0, lt=1, description="allowed relative deviation")
+    seed: int | None = Field(None, ge=0, le=_MAX_ID)
 
 
 class Problem(BaseModel):
@@ -130,6 +162,50 @@ def post_moves(
     _writable_plan(http, engine, plan_id)
     moves = [move.model_dump() for move in request.moves]
     return move_buildings(engine, plan_id, request.version, moves)
+
+
+@router.put(
+    "/plans/{plan_id}/grids/{grid_id}/lock", response_model=LockResult,
+    summary="Lock or unlock a grid of a draft",
+)  # fmt: skip
+def put_lock(
+    plan_id: RowId,
+    grid_id: RowId,
+    request: LockRequest,
+    http: Request,
+    engine: Engine = Depends(get_engine),
+) -> dict:
+    """Lock or unlock one grid of a draft, if it is still at ``version``.
+
+    A locked grid keeps its polygon, buildings and code: moves into or out of it are
+    refused (422) and a re-run leaves it alone. 409 if the plan is not a draft or changed
+    since ``version``; 404 for a grid the plan does not have.
+    """
+    _writable_plan(http, engine, plan_id)
+    return set_lock(engine, plan_id, grid_id, request.version, request.locked)
+
+
+@router.post(
+    "/plans/{plan_id}/rerun", status_code=202, response_model=Job,
+    summary="Partition the unlocked grids of a draft again (a job)",
+)  # fmt: skip
+async def post_rerun(
+    plan_id: RowId, request: RerunRequest, http: Request, engine: Engine = Depends(get_engine)
+) -> JSONResponse:
+    """Start a re-run of the partition for the draft's unlocked grids; poll the job.
+
+    409 at once if the plan is not a draft or not at ``version``; the job fails with the
+    same message if the draft changes while it runs.
+    """
+    plan = await run_in_threadpool(_writable_plan, http, engine, plan_id)
+    await run_in_threadpool(_check_version, engine, plan_id, request.version)
+    work = {"plan_id": plan_id, **request.model_dump()}
+    return await start_job(http, engine, "rerun", list(plan["community_codes"]), work, plan_id)
+
+
+def _check_version(engine: Engine, plan_id: int, version: int) -> None:
+    with engine.connect() as conn:
+        require_draft_version(plan_row(conn, plan_id), version)
 
 
 @router.get(

@@ -1,15 +1,16 @@
 """Grid plans: partition into a draft, publish it, read plans and their grids.
 
-``POST /plans`` partitions stored communities into a draft; ``POST /plans/{id}/publish``
-checks and publishes it; ``GET /plans``, ``GET /plans/{id}`` and
-``GET /plans/{id}/grids`` read them; ``GET /grids`` gives the grids in force on a day.
+``POST /plans`` partitions stored communities into a draft (``?background=true``: as a
+job, see :mod:`api.routers.plan_jobs`); ``POST /plans/{id}/publish`` checks and publishes
+it; ``GET /plans``, ``GET /plans/{id}``, ``GET /plans/{id}/grids`` and
+``GET /plans/{id}/buildings`` read them; ``GET /grids`` gives the grids in force on a day.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field, field_validator
@@ -21,6 +22,7 @@ from api.access import principal, require_scope
 from api.deps import get_engine
 from api.params import RowId
 from api.responses import GeoJSONResponse, MediaType
+from api.routers.plan_jobs import Job, start_job
 from gis.partition import PartitionParams
 
 router = APIRouter(tags=["plans"])
@@ -82,28 +84,39 @@ class PlanDetail(PlanSummary):
     metrics: dict | None
 
 
-@router.post("/plans", status_code=201, response_model=PlanDetail, summary="Partition into a draft")
+@router.post(
+    "/plans", status_code=201, response_model=PlanDetail, summary="Partition into a draft",
+    responses={202: {"model": Job, "description": "background=true: the job started"}},
+)  # fmt: skip
 async def create_plan(
-    request: PlanRequest, http: Request, engine: Engine = Depends(get_engine)
-) -> dict:
+    request: PlanRequest,
+    http: Request,
+    background_job: Annotated[
+        bool, Query(alias="background", description="answer 202 with a job at once")
+    ] = False,
+    engine: Engine = Depends(get_engine),
+) -> Any:
     """Partition stored communities into grids and store them as a draft plan.
 
     Communities outside the caller's scope are refused; when none are named, those of the
     caller's scope are partitioned. The partition runs in a separate process, so the server
-    keeps answering while it works.
+    keeps answering while it works; with ``background=true`` the answer is a job to poll
+    (``GET /plan-jobs/{id}``) instead of the plan.
     """
     communities = request.communities
     scope = principal(http).scope
-    if communities is None and scope:
-        communities = await run_in_threadpool(queries.community_codes, engine, prefix=scope)
+    if communities is None and (scope or background_job):
+        communities = await run_in_threadpool(queries.community_codes, engine, prefix=scope or "")
     for code in communities or ():
         require_scope(http, code)
-    return await background.run(
-        http, plans.create_draft,
-        communities=communities,
-        params=PartitionParams(target=request.target, tolerance=request.tolerance),
-        seed=request.seed, name=request.name, note=request.note,
-    )  # fmt: skip
+    work = {
+        "communities": communities,
+        "params": PartitionParams(target=request.target, tolerance=request.tolerance),
+        "seed": request.seed, "name": request.name, "note": request.note,
+    }  # fmt: skip
+    if background_job:
+        return await start_job(http, engine, "partition", sorted(set(communities or ())), work)
+    return await background.run(http, plans.create_draft, **work)
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanDetail, summary="Publish a draft")
@@ -166,6 +179,24 @@ def plan_grids(
     """The grids of a plan: code, community, households, buildings, area and flags."""
     _readable_plan(http, engine, plan_id)
     return GeoJSONResponse(plans.plan_grids(engine, plan_id))
+
+
+@router.get(
+    "/plans/{plan_id}/buildings",
+    response_class=GeoJSONResponse,
+    summary="A plan's buildings and their grids, as GeoJSON",
+    responses={200: {"content": {MediaType.geojson.value: {}}}},
+)
+def plan_buildings(
+    plan_id: RowId, http: Request, engine: Engine = Depends(get_engine)
+) -> GeoJSONResponse:
+    """Every building of the plan's communities, with its grid.
+
+    Properties: ``grid_id`` (null if in no grid of the plan), ``households`` and
+    ``households_estimated``, ``compound_id``, ``community_code``, ``name``; footprints.
+    """
+    _readable_plan(http, engine, plan_id)
+    return GeoJSONResponse(plans.plan_buildings(engine, plan_id))
 
 
 @router.get(

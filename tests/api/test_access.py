@@ -64,7 +64,7 @@ def _url(path: str, places: dict, staff_id: int) -> str:
         "plan_id": str(places["plan_id"]), "staff_id": str(staff_id), "name": "nobody-here",
         "other_id": str(places["plan_id"]),
         "collection_id": "buildings", "feature_id": str(places["building"]),
-        "incident_id": str(places["incident"]), "job_id": "0" * 32,
+        "incident_id": str(places["incident"]), "job_id": "0" * 32, "grid_id": "1",
     }  # fmt: skip
     if path.startswith("/map/streets/"):
         values["code"] = places["street"]
