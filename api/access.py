@@ -86,6 +86,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/plans/{plan_id}/buildings"): STREET,
     ("PUT", "/plans/{plan_id}/grids/{grid_id}/lock"): STREET,
     ("POST", "/plans/{plan_id}/rerun"): STREET,
+    ("POST", "/plans/import"): STREET,
     ("GET", "/plan-jobs/{job_id}"): STREET,
     ("GET", "/grids"): PUBLIC,
     # layers, tiles, lookup, search

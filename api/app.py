@@ -29,6 +29,7 @@ from api.routers import (
     maps,
     ogc,
     plan_edits,
+    plan_import,
     plan_jobs,
     plans,
     prints,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(auth.router)
+    app.include_router(plan_import.router)
     app.include_router(plans.router)
     app.include_router(plan_edits.router)
     app.include_router(plan_jobs.router)
