@@ -197,3 +197,18 @@ def test_a_rerun_out_of_scope_is_refused(client, db, draft):
     elsewhere = bearer(db, "street_office", "110101001")
     answer = client.post(f"/plans/{draft}/rerun", json={"version": 1}, headers=elsewhere)
     assert answer.status_code == 403
+
+
+def test_a_job_whose_process_died_ends_failed(db, draft):
+    job = jobs.create_job(db, "rerun", ["420106001001"], "test", draft)
+    jobs.fail_if_unfinished(db, job["id"], RuntimeError("worker process killed"))
+    ended = jobs.get_job(db, job["id"])
+    assert ended["status"] == "failed" and "worker process killed" in ended["error"]
+
+
+def test_a_job_that_ended_stays_as_it_ended(db, draft):
+    job = jobs.create_job(db, "rerun", ["420106001001"], "test", draft)
+    with db.begin() as conn:
+        conn.execute(m.plan_job.update().where(m.plan_job.c.id == job["id"]).values(status="done"))
+    jobs.fail_if_unfinished(db, job["id"], RuntimeError("late"))
+    assert jobs.get_job(db, job["id"])["status"] == "done"
