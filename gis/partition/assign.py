@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from gis.partition.blocks import road_blocks
+from gis.partition.forced import flag_forced
 from gis.partition.local_search import LocalSearch
 from gis.partition.params import PartitionParams
 from gis.partition.recom import Recombiner
@@ -37,6 +38,8 @@ def assign_units(
     stream from ``rng``, so the result depends on ``rng`` alone. The runs after the first
     charge ``params.retry_out_of_band_cost`` per grid out of band, so the extra effort
     and the compactness it costs go only to communities the first run left out of band.
+    Grids still out of band are flagged when the units provably force them
+    (:func:`gis.partition.forced.flag_forced`), only as many as the proof shows.
     """
     best, best_key = None, None
     retry = replace(
@@ -50,7 +53,9 @@ def assign_units(
             best, best_key = result, key
         if key[0] == 0:
             break
-    assert best is not None  # restarts ≥ 1
+    assert best is not None and best_key is not None  # restarts ≥ 1
+    if best_key[0] > 0:
+        best = flag_forced(best, units.households, graph, params)
     return best
 
 
