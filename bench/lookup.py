@@ -7,6 +7,7 @@ the list. Before the load, a sample of the points is asked once to check every a
 
     python bench/lookup.py                          # creates, loads and drops a database
     python bench/lookup.py --workers 1,2,3 --database-url postgresql+psycopg://…
+    python bench/lookup.py --accept shared,reuseport    # one socket, or one per worker
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def main() -> int:
     parser.add_argument(
         "--pool-size", type=int, help="WANGGE_POOL_SIZE of the app (default: the app's own)"
     )
+    parser.add_argument(
+        "--accept", default="shared",
+        help="how workers take connections, comma-separated: shared (uvicorn --workers, one "
+        "socket) and/or reuseport (one uvicorn per worker, SO_REUSEPORT)",
+    )  # fmt: skip
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--label", default="", help="a name for this revision in the table")
     args = parser.parse_args()
@@ -80,23 +86,26 @@ def main() -> int:
         env = {"WANGGE_DATABASE_URL": url}
         if args.pool_size:
             env["WANGGE_POOL_SIZE"] = str(args.pool_size)
-        for workers in (int(w) for w in args.workers.split(",")):
+        cases = [(int(w), a) for w in args.workers.split(",") for a in args.accept.split(",")]
+        for workers, accept in cases:
             with uvicorn_server(
                 "wangge", sys.executable, ["api.app:create_app", "--factory"],
-                env, workers=workers, ready_path="/healthz",
+                env, workers=workers, ready_path="/healthz", reuse_port=accept == "reuseport",
             ) as server:  # fmt: skip
                 ok, with_grid = check(server.url, paths)
                 console.print(
-                    f"  {workers} workers: check {ok}/200 answered, {with_grid} in a grid"
+                    f"  {workers} workers ({accept}): check {ok}/200 answered, "
+                    f"{with_grid} in a grid"
                 )
                 for connections in (int(c) for c in args.connections.split(",")):
                     load = run_wrk_counted(
                         server, url, paths, seconds=args.seconds, connections=connections
                     )
-                    rows.append((workers, connections, load))
+                    rows.append((workers, accept, connections, load))
                     n = max(load.requests, 1)
                     console.print(
-                        f"  {workers} workers, {connections} connections: {load.rate:.0f} req/s, "
+                        f"  {workers} workers ({accept}), {connections} connections: "
+                        f"{load.rate:.0f} req/s, "
                         f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
                         f"CPU {load.cpu_ms:.2f} ms/req (app {load.app_cpu_s * 1e3 / n:.2f}, "
                         f"database {load.db_cpu_s * 1e3 / n:.2f}), errors {load.errors}"
@@ -104,14 +113,14 @@ def main() -> int:
     pool = f", pool {args.pool_size}" if args.pool_size else ""
     title = f"/lookup, {args.points:,} points, wrk × {args.seconds:g} s{pool}"
     table = Table(title=f"{title} {args.label}".strip())
-    for column in ("workers", "connections", "req/s", "p50 ms", "p99 ms", "max ms",
+    for column in ("workers", "accept", "connections", "req/s", "p50 ms", "p99 ms", "max ms",
                    "bytes/resp", "errors", "CPU ms/req", "req/s on 2 free cores",
                    "goal"):  # fmt: skip
         table.add_column(column, justify="right")
-    for workers, connections, load in rows:
+    for workers, accept, connections, load in rows:
         met = load.rate >= GOAL_RATE and load.p99_ms <= GOAL_P99_MS and not load.errors
         table.add_row(
-            str(workers), str(connections), f"{load.rate:.0f}", f"{load.p50_ms:.1f}",
+            str(workers), accept, str(connections), f"{load.rate:.0f}", f"{load.p50_ms:.1f}",
             f"{load.p99_ms:.1f}", f"{load.max_ms:.0f}",
             f"{load.bytes / max(load.requests, 1):.0f}", str(load.errors),
             f"{load.cpu_ms:.2f}", f"{load.capacity:.0f}", "met" if met else "missed",

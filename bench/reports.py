@@ -7,19 +7,30 @@ second process, POSTs ``/incidents`` as a street office at random points inside 
 communities, each request numbered in its description. Afterwards the database must hold
 exactly one row per request that was answered 201, and none for any other.
 
-The second run starts a partition of every community (``POST /plans``, the heaviest thing
-the server does) at the same time as the load.
+Scenarios, one after the other on the same server: the reports alone; with a partition of
+30 communities started at the same time (``POST /plans``, the heaviest thing the server
+does); with a street's atlas printed at the same time (``wangge print --street CODE
+--atlas``, the CLI a street office runs, on the same database and machine).
+
+``--endpoint reports`` sends residents' reports (``POST /reports``, no login) instead; the
+server then allows 100,000 reports per address and window (the bench comes from one
+address). Each run also gives the CPU time per report of the server's processes, of the
+database backends of the bench database (the partition's included while it runs) and of
+the load generator.
 
     python bench/reports.py [--database-url URL] [--rate 200] [--seconds 60]
+    python bench/reports.py --endpoint reports --scenarios alone,atlas --seconds 20
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -35,9 +46,14 @@ from api import models as m  # noqa: E402
 from api.auth import store  # noqa: E402
 from api.database import make_engine  # noqa: E402
 from bench.district import add_arguments, district_database  # noqa: E402
-from bench.serving import load_average, uvicorn_server  # noqa: E402
+from bench.serving import backend_pids, cpu_seconds, load_average, uvicorn_server  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+#: Communities partitioned during the load (the district's first; a partition of the 30 of
+#: the earlier bench took 96 s).
+PARTITIONED = 30
+LABELS = {"alone": "reports alone", "partition": "during a partition",
+          "atlas": "during a street atlas"}  # fmt: skip
 
 
 def _token(url: str) -> str:
@@ -50,14 +66,17 @@ def _token(url: str) -> str:
         engine.dispose()
 
 
-def _body(district, rng: np.random.Generator, run: str) -> str:  # noqa: ANN001
+def _body(district, rng: np.random.Generator, run: str, endpoint: str) -> str:  # noqa: ANN001
     """A request template at a random building-free point of a random community."""
     shape = district.communities.geometry.iloc[int(rng.integers(len(district.communities)))]
     point = shape.representative_point()
-    return json.dumps({
+    body = {
         "lon": point.x, "lat": point.y, "class_code": "0102", "source": "patrol",
         "description": f"{run}-{{n}}", "reporter_phone": "13800000000",
-    }, ensure_ascii=False)  # fmt: skip
+    }  # fmt: skip
+    if endpoint == "reports":
+        del body["source"]  # a resident's report has none (it is "resident")
+    return json.dumps(body, ensure_ascii=False)
 
 
 def _stored(url: str, run: str) -> tuple[int, int, list[int]]:
@@ -75,30 +94,74 @@ def _stored(url: str, run: str) -> tuple[int, int, list[int]]:
     return len(rows), len(set(numbers)), sorted(numbers)
 
 
-def _partition(server_url: str, token: str, result: dict) -> None:
+def _partition(server_url: str, token: str, communities: list[str], result: dict) -> None:
     start = time.perf_counter()
+    body = {"name": "bench under load", "tolerance": 0.25, "communities": communities}
     answer = httpx.post(
-        f"{server_url}/plans", json={"name": "bench under load", "tolerance": 0.25},
+        f"{server_url}/plans", json=body,
         headers={"Authorization": f"Bearer {token}"}, timeout=3600,
     )  # fmt: skip
     result.update(status=answer.status_code, seconds=time.perf_counter() - start)
 
 
-def scenario(server, url, district, token, *, rate, seconds, with_partition, seed) -> dict:  # noqa: ANN001
+#: ``wangge`` run from the current directory's checkout (``--source``), not the installed one.
+CLI = "import sys; from api.cli import main; sys.argv[0] = 'wangge'; main()"
+
+
+def _atlas(url: str, street: str, source: Path, result: dict) -> None:
+    """Print ``street``'s atlas with the CLI, as a street office would, and time it."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wangge-bench-atlas-") as tmp:
+        done = subprocess.run(
+            [sys.executable, "-c", CLI, "print", "--street", street, "--atlas",
+             "--out", str(Path(tmp) / "atlas.pdf")],
+            env={**os.environ, "WANGGE_DATABASE_URL": url}, cwd=source,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    result.update(status=done.returncode, seconds=time.perf_counter() - start)
+    if done.returncode:
+        result["error"] = done.stderr[-500:]
+
+
+def _background(kind: str, server, url: str, district, token: str, source: Path, out: dict):  # noqa: ANN001, ANN202, E501
+    """Start the scenario's heavy work in a thread: a partition or a street atlas."""
+    if kind == "partition":
+        codes = [str(c) for c in district.communities["code"].iloc[:PARTITIONED]]
+        out["communities"] = len(codes)
+        worker = threading.Thread(target=_partition, args=(server.url, token, codes, out))
+    else:
+        street = str(district.communities["code"].iloc[0])[:9]
+        out["street"] = street
+        worker = threading.Thread(target=_atlas, args=(url, street, source, out))
+    worker.start()
+    time.sleep(1.0)
+    return worker
+
+
+def scenario(server, url, district, token, *, endpoint, rate, seconds, heavy, seed, source) -> dict:  # noqa: ANN001, E501
     run = f"bench{secrets.token_hex(3)}"
-    body = _body(district, np.random.default_rng(seed), run)
-    partition: dict = {}
+    body = _body(district, np.random.default_rng(seed), run, endpoint)
+    background: dict = {}
     worker = None
-    if with_partition:
-        worker = threading.Thread(target=_partition, args=(server.url, token, partition))
-        worker.start()
-        time.sleep(1.0)
+    if heavy:
+        worker = _background(heavy, server, url, district, token, source, background)
+    app_pids = server.pids()
+    app_cpu = cpu_seconds(app_pids)
+    db_cpu = {pid: cpu_seconds([pid]) for pid in backend_pids(url)}
     load = subprocess.run(
-        [sys.executable, str(HERE / "loadgen.py"), f"{server.url}/incidents", "--body", body,
-         "--token", token, "--rate", str(rate), "--seconds", str(seconds)],
+        [sys.executable, str(HERE / "loadgen.py"), f"{server.url}/{endpoint}", "--body", body,
+         "--token", token if endpoint == "incidents" else "", "--rate", str(rate),
+         "--seconds", str(seconds)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     result = json.loads(load.stdout)
+    sent = max(result["sent"], 1)
+    result["cpu_ms"] = {
+        "app": (cpu_seconds(app_pids) - app_cpu) * 1e3 / sent,
+        "database": sum(cpu_seconds([p]) - db_cpu.get(p, 0.0) for p in backend_pids(url))
+        * 1e3 / sent,
+        "loadgen": result.pop("cpu_s") * 1e3 / sent,
+    }  # fmt: skip
     rows, distinct, numbers = _stored(url, run)
     ok = result.pop("ok")
     result.update(
@@ -107,9 +170,9 @@ def scenario(server, url, district, token, *, rate, seconds, with_partition, see
         load=load_average(),
     )  # fmt: skip
     if worker is not None:
-        result["partition_running_at_end"] = worker.is_alive()
+        result[f"{heavy}_running_at_end"] = worker.is_alive()
         worker.join()
-        result["partition"] = partition
+        result[heavy] = background
     return result
 
 
@@ -120,36 +183,56 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--communities", type=int, default=None, help="smaller district")
+    parser.add_argument("--endpoint", choices=("incidents", "reports"), default="incidents")
+    parser.add_argument(
+        "--scenarios", default="alone,partition,atlas", help="any of alone,partition,atlas"
+    )
+    parser.add_argument(
+        "--source", type=Path, help="serve from this checkout (another revision), same venv"
+    )
+    parser.add_argument(
+        "--accept", choices=("shared", "reuseport"), default="shared",
+        help="workers on one socket (uvicorn --workers) or one each (SO_REUSEPORT)",
+    )  # fmt: skip
     args = parser.parse_args()
     options = {"seed": args.seed, "server_url": args.server_url}
     if args.communities:
         options["communities"] = args.communities
     with district_database(args.database_url, **options) as (url, district):
         token = _token(url)
-        env = {"WANGGE_DATABASE_URL": url, "WANGGE_POOL_SIZE": "10"}
+        env = {"WANGGE_DATABASE_URL": url, "WANGGE_POOL_SIZE": "10",
+               "WANGGE_REPORTS_PER_WINDOW": "100000"}  # fmt: skip
         with uvicorn_server(
             "wangge", sys.executable, ["api.app:create_app", "--factory"], env,
-            workers=args.workers, ready_path="/healthz",
+            workers=args.workers, ready_path="/healthz", source=args.source,
+            reuse_port=args.accept == "reuseport",
         ) as server:  # fmt: skip
             rows = []
-            for label, with_partition in (("reports alone", False), ("during a partition", True)):
-                print(f"{label}: {args.rate:.0f}/s for {args.seconds:.0f} s", flush=True)
-                r = scenario(server, url, district, token, rate=args.rate, seconds=args.seconds,
-                             with_partition=with_partition, seed=args.seed)  # fmt: skip
+            for name in args.scenarios.split(","):
+                label = LABELS[name]
+                print(f"{label}: POST /{args.endpoint} {args.rate:.0f}/s for {args.seconds:.0f} "
+                      f"s; load average {load_average()}", flush=True)  # fmt: skip
+                r = scenario(server, url, district, token, endpoint=args.endpoint,
+                             rate=args.rate, seconds=args.seconds,
+                             heavy=None if name == "alone" else name, seed=args.seed,
+                             source=args.source or HERE.parent)  # fmt: skip
                 rows.append((label, r))
                 print(json.dumps(r, ensure_ascii=False), flush=True)
     print()
     print(
         "| scenario | offered/s | sent | 201 | other | lost | duplicated "
-        "| p50 ms | p99 ms | max ms |"
+        "| p50 ms | p99 ms | max ms | CPU ms/report: app | database | load generator "
+        "| load average at end |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label, r in rows:
         other = sum(v for k, v in r["statuses"].items() if k != "201")
+        cpu = r["cpu_ms"]
         print(
             f"| {label} | {r['offered_rate']:.0f} | {r['sent']} | {r['statuses'].get('201', 0)} "
             f"| {other} | {r['lost']} | {r['duplicated']} | {r['p50_ms']:.1f} | "
-            f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} |"
+            f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} | {cpu['app']:.2f} | "
+            f"{cpu['database']:.2f} | {cpu['loadgen']:.2f} | {r['load']} |"
         )
     return 0
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -63,21 +63,26 @@ def package_version(python: Path | str, package: str) -> str:
 
 @dataclass
 class Server:
-    """A running server: its name, root URL and process."""
+    """A running server: its name, root URL and processes (one, or one per worker)."""
 
     name: str
     url: str
     process: subprocess.Popen
+    others: list[subprocess.Popen] = field(default_factory=list)
 
     def pids(self) -> list[int]:
-        """The uvicorn process and its workers (for CPU accounting)."""
-        try:
-            out = subprocess.run(
-                ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-            )
-            return [self.process.pid, *map(int, out.stdout.split())]
-        except FileNotFoundError:
-            return [self.process.pid]
+        """The uvicorn processes and their workers (for CPU accounting)."""
+        pids = []
+        for process in (self.process, *self.others):
+            pids.append(process.pid)
+            try:
+                out = subprocess.run(
+                    ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+                )
+                pids.extend(map(int, out.stdout.split()))
+            except FileNotFoundError:
+                pass
+        return pids
 
 
 @contextmanager
@@ -90,22 +95,41 @@ def uvicorn_server(
     workers: int,
     ready_path: str,
     timeout: float = 60,
+    source: Path | None = None,
+    reuse_port: bool = False,
 ) -> Iterator[Server]:
     """Run ``python -m uvicorn <app…>`` on a free port until the context ends.
 
     ``app`` is the app argument and its options (``["api.app:create_app", "--factory"]``);
-    the server counts as up when ``ready_path`` answers 200.
+    the server counts as up when ``ready_path`` answers 200. ``source``: the checkout to
+    serve from (default this one; another, e.g. ``git worktree add /tmp/old REV``, to
+    compare revisions with the same venv).
+
+    ``reuse_port``: instead of ``--workers N`` (N processes accepting on one shared
+    socket: the one that wakes first takes every connection waiting, so wrk's connections,
+    opened together, landed 30 on one worker and 2 on the other), start N single-process
+    uvicorns, each on its own ``SO_REUSEPORT`` socket of the same port: the kernel spreads
+    the connections evenly over them. (Not through uvicorn's ``--fd``, which takes the
+    socket for a Unix one, so asyncio leaves Nagle on: 40 ms stalls.)
     """
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
-    argv = [
-        str(python), "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        argv, env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
-    server = Server(name, f"http://127.0.0.1:{port}", process)
+    options = [*app, "--log-level", "warning", "--no-access-log"]
+    popen = {"env": {**os.environ, **env}, "cwd": source or ROOT, "stdout": log,
+             "stderr": subprocess.STDOUT}  # fmt: skip
+    processes = []
+    if reuse_port:
+        for _ in range(workers):
+            with _reuse_port_socket(port) as sock:
+                argv = [str(python), "-c", REUSE_PORT_WORKER, str(sock.fileno()), *app]
+                processes.append(subprocess.Popen(argv, pass_fds=[sock.fileno()], **popen))
+    else:
+        argv = [
+            str(python), "-m", "uvicorn", *options, "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers),
+        ]  # fmt: skip
+        processes.append(subprocess.Popen(argv, **popen))
+    server = Server(name, f"http://127.0.0.1:{port}", processes[0], processes[1:])
     try:
         _wait_ready(server, ready_path, timeout, Path(log.name))
         yield server
@@ -113,13 +137,35 @@ def uvicorn_server(
         print(f"{name}'s log:\n{Path(log.name).read_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         Path(log.name).unlink(missing_ok=True)
+
+
+#: One uvicorn on the inherited socket ``argv[1]``: ``argv[2]`` the app, ``--factory``.
+REUSE_PORT_WORKER = """\
+import socket, sys, uvicorn
+sock = socket.socket(fileno=int(sys.argv[1]))
+config = uvicorn.Config(sys.argv[2], factory="--factory" in sys.argv[3:],
+                        log_level="warning", access_log=False)
+uvicorn.Server(config).run(sockets=[sock])
+"""
+
+
+def _reuse_port_socket(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` that other such sockets may share."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _wait_ready(server: Server, path: str, timeout: float, log: Path) -> None:
