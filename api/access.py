@@ -118,6 +118,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/map/streets/{code}"): PUBLIC,
     ("GET", "/map/communities/{code}"): PUBLIC,
     ("GET", "/map/incidents"): PUBLIC,  # a shell: its data need a login
+    ("GET", "/map/plans"): PUBLIC,  # a shell: plans need a street-office login
     ("GET", "/map/facility-clusters"): PUBLIC,
     ("GET", "/map/grids/{code}/facilities"): PUBLIC,
     # printed grid diagrams and atlases: the street office within its scope

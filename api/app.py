@@ -31,6 +31,7 @@ from api.routers import (
     plan_edits,
     plan_import,
     plan_jobs,
+    planner,
     plans,
     prints,
     staff,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lookup.router)
     app.include_router(staff.router)
     app.include_router(heatmap.router)
+    app.include_router(planner.router)
     app.include_router(maps.router)
     app.include_router(prints.router)
     app.mount(maps.STATIC_PATH, maps.static_files(), name="map_static")

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
+from chromium import launch
 from district import add_arguments, district_database
 from playwright.sync_api import Browser, CDPSession, Error, sync_playwright
 from rich.console import Console
@@ -38,11 +39,6 @@ from serving import load_average, uvicorn_server
 from api import models as m
 from api.database import make_engine
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-gpu",
-]  # fmt: skip
 VIEWPORT = {"width": 1366, "height": 768}
 #: Goal of the issue for the street page, bytes.
 GOAL_BYTES = 3_000_000
@@ -202,9 +198,7 @@ def main() -> int:
             ) as server,
             sync_playwright() as pw,
         ):  # fmt: skip
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
+            browser = launch(pw)
             for name, path in pages(url, server.url):
                 if path is None:
                     console.print(f"  {name}: skipped, the app has no /map/streets/{{code}} yet")

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from importlib import resources
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis.hotspots.cells import resolution_for_zoom
 from gis.hotspots.emerging import EMERGING_CATEGORIES
 from gis.hotspots.gistar import HOTSPOT_CLASSES
+from map_ui.jinja import environment
 
 #: Finest H3 resolution the statistics endpoints serve (edges of about 10 m).
 MAX_RESOLUTION = 12
@@ -83,18 +80,12 @@ class HeatmapConfig:
     attribution: str = ""
 
 
-@cache
-def _environment() -> Environment:
-    folder = str(resources.files("map_ui") / "templates")
-    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True))
-
-
 def render_heatmap(title: str, config: HeatmapConfig, static_url: str) -> str:
     """The page's HTML: the template with the config as JSON for the script."""
     assert set(EMERGING_STYLE) == set(EMERGING_CATEGORIES), "a category without a style"
     payload = json.dumps(asdict(config), ensure_ascii=False).replace("</", "<\\/")
     return (
-        _environment()
+        environment()
         .get_template("heatmap.html")
         .render(title=title, static=static_url, config=payload)
     )

@@ -4,13 +4,8 @@
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("wangge-heat-config").textContent);
-  var TOKEN_KEY = "wangge.token";
-  var token = sessionStorage.getItem(TOKEN_KEY);
-  var here = window.location.pathname + window.location.search;
-  if (!token) {
-    window.location.assign("/login?next=" + encodeURIComponent(here));
-    return;
-  }
+  var login = WanggeMap.session(cfg.api_url);
+  if (!login) { return; }
   var DAY = 86400000;
   var PAGE = 10000;
   var MAX_POINTS = 50000;
@@ -22,29 +17,11 @@
   window.wanggeHeat = state;
 
   // on a GCJ-02 basemap (AMap-style) every point and outline is shifted to lie on it
-  var gcj = cfg.coords === "gcj02";
-  function latLng(lon, lat) {
-    var p = gcj ? WanggeMap.toGcj02(lon, lat) : [lon, lat];
-    return L.latLng(p[1], p[0]);
-  }
-  function coordsToLatLng(c) { return latLng(c[0], c[1]); }
+  var page = WanggeMap.pageMap(cfg, { preferCanvas: true, zoomControl: true });
+  var map = page.map, gcj = page.gcj, latLng = page.latLng;
+  var coordsToLatLng = page.coordsToLatLng;
   state.latLng = latLng;
-
-  var map = L.map("map", { preferCanvas: true, zoomControl: true });
   state.map = map;
-  if (cfg.bounds) {
-    map.fitBounds([latLng(cfg.bounds[0], cfg.bounds[1]), latLng(cfg.bounds[2], cfg.bounds[3])]);
-  } else {
-    map.setView([32.04, 118.78], 14);
-  }
-  L.control.scale({ imperial: false }).addTo(map);
-  cfg.basemap.forEach(function (layer) {
-    L.tileLayer(layer.url, {
-      subdomains: layer.subdomains || "abc", attribution: layer.attribution || "",
-      maxZoom: layer.max_zoom || 19
-    }).addTo(map);
-  });
-  if (cfg.attribution) { map.attributionControl.addAttribution(cfg.attribution); }
 
   var el = function (id) { return document.getElementById(id); };
   var statusLine = el("status-line");
@@ -56,19 +33,8 @@
         query.set(k, params[k]);
       }
     });
-    var url = cfg.api_url + path + (query.toString() ? "?" + query.toString() : "");
     state.requests += 1;
-    return fetch(url, { headers: { Authorization: "Bearer " + token } }).then(function (r) {
-      if (r.status === 401) {
-        sessionStorage.removeItem(TOKEN_KEY);
-        window.location.assign("/login?next=" + encodeURIComponent(here));
-        throw new Error("登录已失效");
-      }
-      return r.json().then(function (body) {
-        if (!r.ok) { throw new Error(body.problem || ("HTTP " + r.status)); }
-        return body;
-      });
-    });
+    return login.request("GET", path + (query.toString() ? "?" + query.toString() : ""));
   }
 
   function filters() {

@@ -124,6 +124,16 @@ var WanggeMap = (function () {
     ]) + "</div>";
   }
 
+  // the basemap's tile layers ({url, subdomains, attribution, max_zoom} each)
+  function tileLayers(list) {
+    return list.map(function (b) {
+      return L.tileLayer(b.url, {
+        subdomains: b.subdomains || "abc", attribution: esc(b.attribution || ""),
+        maxNativeZoom: b.max_zoom, maxZoom: 20
+      });
+    });
+  }
+
   function init(map, config, parts) {
     var api = config.api_url || "";
     var gcj = config.coords === "gcj02";
@@ -171,14 +181,6 @@ var WanggeMap = (function () {
       });
     }
 
-    function tileLayers(list) {
-      return list.map(function (b) {
-        return L.tileLayer(b.url, {
-          subdomains: b.subdomains || "abc", attribution: esc(b.attribution || ""),
-          maxNativeZoom: b.max_zoom, maxZoom: 20
-        });
-      });
-    }
     tileLayers(config.basemap || []).forEach(function (layer) { layer.addTo(map); });
 
     /* ---- grid popup: counts, facilities by class, staff ---- */
@@ -518,5 +520,80 @@ var WanggeMap = (function () {
     };
   }
 
-  return {init: init, classStyle: classStyle, toGcj02: toGcj02};
+  // A full-page map for the scripted pages (heat map, planner): the view fitted to
+  // config.bounds, a scale, the basemap's tile layers and the data's attribution. On a
+  // GCJ-02 basemap every point is shifted to lie on it: latLng(lon, lat) and
+  // coordsToLatLng (for L.geoJSON) do that.
+  function pageMap(config, options) {
+    var gcj = config.coords === "gcj02";
+    function latLng(lon, lat) {
+      var p = gcj ? toGcj02(lon, lat) : [lon, lat];
+      return L.latLng(p[1], p[0]);
+    }
+    var map = L.map("map", options);
+    if (config.bounds) {
+      var b = config.bounds;
+      map.fitBounds([latLng(b[0], b[1]), latLng(b[2], b[3])]);
+    } else {
+      map.setView([32.04, 118.78], 14);
+    }
+    L.control.scale({imperial: false}).addTo(map);
+    tileLayers(config.basemap || []).forEach(function (layer) { layer.addTo(map); });
+    if (config.attribution) { map.attributionControl.addAttribution(config.attribution); }
+    return {
+      map: map, gcj: gcj, latLng: latLng,
+      coordsToLatLng: function (c) { return latLng(c[0], c[1]); }
+    };
+  }
+
+  // The login of the scripted pages: the token the /login page keeps for the browser
+  // session. Without one (or when the API says it expired) the page goes to /login and
+  // comes back after. request(method, path, body) answers the JSON, or fails with the
+  // API's problem, its HTTP status (err.status) and fix (err.fix).
+  function session(apiUrl) {
+    var KEY = "wangge.token", token = sessionStorage.getItem(KEY);
+    function toLogin() {
+      var here = window.location.pathname + window.location.search;
+      window.location.assign("/login?next=" + encodeURIComponent(here));
+    }
+    if (!token) { toLogin(); return null; }
+    var me = { token: token, requests: 0 };
+    me.fetch = function (path, init) {
+      me.requests += 1;
+      init = init || {};
+      init.headers = Object.assign({ Authorization: "Bearer " + token }, init.headers || {});
+      return fetch(apiUrl + path, init).then(function (r) {
+        if (r.status === 401) {
+          sessionStorage.removeItem(KEY);
+          toLogin();
+          throw new Error("登录已失效，请重新登录");
+        }
+        return r;
+      });
+    };
+    me.request = function (method, path, body) {
+      var init = { method: method, headers: {} };
+      if (body !== undefined) {
+        init.headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+      return me.fetch(path, init).then(function (r) {
+        return r.json().then(function (answer) {
+          if (!r.ok) {
+            var err = new Error(answer.problem || answer.message || ("HTTP " + r.status));
+            err.status = r.status;
+            err.fix = answer.fix;
+            throw err;
+          }
+          return answer;
+        });
+      });
+    };
+    return me;
+  }
+
+  return {
+    init: init, classStyle: classStyle, toGcj02: toGcj02, esc: esc, pageMap: pageMap,
+    session: session
+  };
 })();
