@@ -686,6 +686,26 @@
       return refreshPlans().then(function () { return openPlan(job.plan_id); });
     }).catch(function (err) { showError("划分失败：" + err.message); });
   });
+  el("import").addEventListener("click", function () {
+    var file = el("import-file").files[0];
+    if (!file) { showError("请先选择要导入的方案文件"); return; }
+    var form = new FormData();
+    form.append("file", file);
+    if (el("import-name").value.trim()) { form.append("name", el("import-name").value.trim()); }
+    showError("");
+    state.requests += 1;
+    login.fetch("/plans/import", { method: "POST", body: form }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) {
+          throw new Error((answer.problem || "HTTP " + r.status) +
+                          (answer.fix ? "（" + answer.fix + "）" : ""));
+        }
+        return answer;
+      });
+    }).then(function (plan) {
+      return refreshPlans().then(function () { return openPlan(plan.id); });
+    }).catch(function (err) { showError("导入失败：" + err.message); });
+  });
   function streetCommunities(code) {
     var street = cfg.directory.filter(function (s) { return s.code === code; })[0];
     return street ? street.communities.map(function (c) { return c.code; }) : [];

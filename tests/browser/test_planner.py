@@ -329,3 +329,83 @@ def test_merging_a_grid_moves_all_its_buildings_and_removes_it(served, planner, 
     _settled(page)
     assert _count(page, into) == total - _count(page, _state(page, "s.active"))
     assert planner.errors == []
+
+
+def test_a_grid_in_pieces_is_marked_in_the_panel_and_on_the_map(served, planner, draft):
+    page = planner.page
+    _open(page, served.url, draft["id"])
+    # the building farthest from the first grid cannot touch it
+    into, building = page.evaluate(
+        """() => {
+            const s = window.wanggePlan;
+            const a = Object.values(s.grids).sort((x, y) => x.code < y.code ? -1 : 1)[0];
+            const centre = a.layer.getBounds().getCenter();
+            let far = null;
+            Object.values(s.buildings).forEach(b => {
+                const d = centre.distanceTo(b.layer.getCenter());
+                if (b.grid !== a.id && (!far || d > far.d)) far = {d: d, b: b};
+            });
+            return [a.id, far.b.id];
+        }"""
+    )
+    page.click(f"#grid-table tr[data-grid='{into}']")
+    page.check("input[name=tool][value=paint]")
+    _click_building(page, building)
+    _settled(page)
+    row = page.locator(f"#grid-table tr[data-grid='{into}']")
+    assert "pieces" in row.get_attribute("class")
+    assert "分成 2 块" in row.text_content()
+    assert _state(page, f"s.grids[{into}].layer.getLayers()[0].options.color") == "#d50000"
+    page.click("#validate")
+    page.wait_for_selector("#publish-box:not([hidden])")
+    assert "pieces" in page.text_content("#problems")
+    assert planner.errors == []
+
+
+def test_a_csv_imported_from_the_page_opens_as_a_draft(served, planner, draft, headers, tmp_path):
+    exported = httpx.get(
+        f"{served.url}/plans/{draft['id']}/export?format=csv", headers=headers, timeout=30
+    )
+    assert exported.status_code == 200, exported.text
+    path = tmp_path / "plan.csv"
+    path.write_bytes(exported.content)
+    page = planner.page
+    page.goto(f"{served.url}/map/plans")
+    page.click("#import-box summary")
+    page.click("#import")  # nothing chosen yet
+    assert "请先选择" in page.text_content("#error")
+    page.set_input_files("#import-file", str(path))
+    page.fill("#import-name", "导入的方案")
+    page.click("#import")
+    page.wait_for_function(
+        f"() => window.wanggePlan.ready && window.wanggePlan.plan.id > {draft['id']}",
+        timeout=60_000,
+    )
+    assert _state(page, "s.plan.name") == "导入的方案"
+    assert page.locator("#grid-table tbody tr").count() == draft["grids"]
+    page.select_option("#compare", str(draft["id"]))
+    page.wait_for_selector("#moved-count")
+    assert page.text_content("#moved-count") == "0"
+    assert planner.errors == []
+
+
+def test_fifty_one_edits_can_all_be_undone(served, planner, draft, city):
+    page = planner.page
+    _open(page, served.url, draft["id"])
+    into, source, building, _ = _pick_move(page)
+    before = _assignment(city.engine, draft["id"])
+    page.check("input[name=tool][value=paint]")
+    for step in range(51):  # the building back and forth between the two grids
+        page.click(f"#grid-table tr[data-grid='{into if step % 2 == 0 else source}']")
+        _click_building(page, building)
+    _settled(page)
+    assert _state(page, "s.undo.length") == 51
+    assert _assignment(city.engine, draft["id"])[building] == into
+    for _ in range(51):
+        page.click("#undo")
+    _settled(page)
+    assert page.locator("#undo").is_disabled()
+    assert _state(page, "s.redo.length") == 51
+    assert _assignment(city.engine, draft["id"]) == before
+    assert _state(page, "s.version") == draft["version"] + 102
+    assert planner.errors == []
