@@ -24,6 +24,8 @@ from gis.partition.search import (
 from gis.partition.treepart import tree_start
 from gis.partition.units import UnitGraph, Units
 
+ROAD_THROUGH_M = 20.0  # main road inside a grid beyond this runs through it (as in metrics)
+
 
 def assign_units(
     units: Units,
@@ -38,7 +40,10 @@ def assign_units(
     stream from ``rng``, so the result depends on ``rng`` alone. The runs after the first
     charge ``params.retry_out_of_band_cost`` per grid out of band, so the extra effort
     and the compactness it costs go only to communities the first run left out of band.
-    Grids still out of band are flagged when the units provably force them
+    If the best run leaves a grid with a main road running through it, runs with the
+    main-road weight raised by ``params.barrier_retry_factors`` follow, and one is kept
+    when it has fewer such grids and no more grids out of band. Grids still out of band
+    are flagged when the units provably force them
     (:func:`gis.partition.forced.flag_forced`), only as many as the proof shows.
     """
     best, best_key = None, None
@@ -54,9 +59,44 @@ def assign_units(
         if key[0] == 0:
             break
     assert best is not None and best_key is not None  # restarts ≥ 1
-    if best_key[0] > 0:
+    best = _fewer_crossings(best, best_key[0], units, graph, area_m2, retry, rng)
+    if _quality(best, units, graph, area_m2, params)[0] > 0:
         best = flag_forced(best, units.households, graph, params)
     return best
+
+
+def _fewer_crossings(best, out, units, graph, area_m2, params, rng) -> Assignment:  # noqa: ANN001
+    """Runs with a heavier main-road weight, while the best still has a road through a grid.
+
+    The default weight lets a grid keep a main road inside it when that buys balance or
+    a shorter boundary; where a drawing without it exists at no cost in balance, these
+    runs find it. Each draws its own stream from ``rng`` after the restarts.
+    """
+    crossed = road_through(best.labels, graph)
+    if crossed == 0:
+        return best
+    for factor, stream in zip(
+        params.barrier_retry_factors, rng.spawn(len(params.barrier_retry_factors)), strict=True
+    ):
+        heavy = replace(params, barrier_weight=params.barrier_weight * factor)
+        result = assign_once(units, graph, area_m2, heavy, stream)
+        result_out = _quality(result, units, graph, area_m2, params)[0]
+        result_crossed = road_through(result.labels, graph)
+        if result_out <= out and result_crossed < crossed:
+            best, out, crossed = result, result_out, result_crossed
+        if crossed == 0:
+            break
+    return best
+
+
+def road_through(labels: np.ndarray, graph: UnitGraph) -> int:
+    """Grids with more than ``ROAD_THROUGH_M`` of main road between their own units.
+
+    The unit-graph counterpart of :func:`gis.metrics.grids_crossing_main_roads` (metres).
+    """
+    same = labels[graph.i] == labels[graph.j]
+    inside = np.bincount(labels[graph.i][same], weights=graph.barrier[same])
+    return int((inside > ROAD_THROUGH_M).sum())
 
 
 def _quality(result: Assignment, units: Units, graph: UnitGraph, area_m2: float, params):  # noqa: ANN001, ANN202

@@ -32,6 +32,10 @@ class PartitionParams:
     retry_out_of_band_cost : float
         The flat cost used by the restarts that follow a run leaving grids out of band:
         they trade some compactness for balance, where it is needed only.
+    barrier_retry_factors : tuple of float
+        Multipliers of ``barrier_weight`` for the extra runs given to a community whose
+        best run leaves a main road through a grid (kept only if no grid more is out of
+        band); empty for none.
     """
 
     target: int = 300
@@ -43,6 +47,7 @@ class PartitionParams:
     restarts: int = 6
     out_of_band_cost: float = 0.0
     retry_out_of_band_cost: float = 0.1
+    barrier_retry_factors: tuple[float, ...] = (15.0, 50.0)
 
     def __post_init__(self) -> None:
         if self.target <= 0:

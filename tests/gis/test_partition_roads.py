@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from shapely.geometry import LineString
 
 from gis.metrics import partition_metrics
 from gis.partition import GridPartitioner, PartitionParams
+from gis.partition.assign import road_through
 from gis.partition.blocks import road_blocks
 from gis.partition.units import UnitGraph
 from tests import partition_cases as cases
@@ -41,3 +43,25 @@ def test_grids_keep_to_their_side_of_a_main_road_that_both_sides_can_fill(seed):
         result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
     )["overall"]
     assert m["crossing_main_roads"] == 0 and m["within_15"] == 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grids_keep_off_a_main_road_that_ends_inside_the_community(seed):
+    # the road stops 150 m short of the east edge, so it cuts no block off: only the
+    # heavier main-road weight of the extra runs keeps the grids from straddling it
+    case = cases.main_road_strip()
+    road = LineString([(cases.X0 - 10, cases.Y0 + 100), (cases.X0 + 450, cases.Y0 + 100)])
+    case["roads"] = cases._gdf({"main": [True]}, [road])
+    result = GridPartitioner(rng=np.random.default_rng(seed)).solve(
+        case["communities"], case["buildings"], roads=case["roads"]
+    )
+    m = partition_metrics(
+        result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
+    )["overall"]
+    assert m["crossing_main_roads"] == 0 and m["within_15"] == 1.0
+
+
+def test_road_through_counts_grids_holding_a_main_road_between_their_units():
+    graph, _ = _row([150, 150, 300, 300], road_after={0, 2})
+    assert road_through(np.array([0, 0, 1, 1]), graph) == 2
+    assert road_through(np.array([0, 1, 1, 2]), graph) == 0
