@@ -21,6 +21,15 @@ def _row(households, road_after):
     return graph, np.array(households, dtype=float)
 
 
+def _overall(case: dict, seed: int) -> dict:
+    result = GridPartitioner(rng=np.random.default_rng(seed)).solve(
+        case["communities"], case["buildings"], roads=case["roads"]
+    )
+    return partition_metrics(
+        result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
+    )["overall"]
+
+
 def test_road_blocks_that_each_hold_whole_grids_are_kept_apart():
     graph, hh = _row([150, 150, 0, 300, 300], road_after={2})
     blocks = road_blocks(np.arange(5), graph, hh, PartitionParams())
@@ -36,12 +45,7 @@ def test_a_block_too_small_for_whole_grids_keeps_the_group_whole():
 @pytest.mark.parametrize("seed", range(4))
 def test_grids_keep_to_their_side_of_a_main_road_that_both_sides_can_fill(seed):
     case = cases.main_road_strip()
-    result = GridPartitioner(rng=np.random.default_rng(seed)).solve(
-        case["communities"], case["buildings"], roads=case["roads"]
-    )
-    m = partition_metrics(
-        result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
-    )["overall"]
+    m = _overall(case, seed)
     assert m["crossing_main_roads"] == 0 and m["within_15"] == 1.0
 
 
@@ -52,12 +56,7 @@ def test_grids_keep_off_a_main_road_that_ends_inside_the_community(seed):
     case = cases.main_road_strip()
     road = LineString([(cases.X0 - 10, cases.Y0 + 100), (cases.X0 + 450, cases.Y0 + 100)])
     case["roads"] = cases._gdf({"main": [True]}, [road])
-    result = GridPartitioner(rng=np.random.default_rng(seed)).solve(
-        case["communities"], case["buildings"], roads=case["roads"]
-    )
-    m = partition_metrics(
-        result.grids, case["communities"], result.buildings, roads=case["roads"], crs=result.crs
-    )["overall"]
+    m = _overall(case, seed)
     assert m["crossing_main_roads"] == 0 and m["within_15"] == 1.0
 
 
