@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from api import models as m
 from api.app import create_app
 from api.auth.masking import mask_name, mask_phone
+from api.incidents.placing import NEAREST_FACILITY_M, lookups
 from api.settings import AuthSettings, DatabaseSettings, Settings
 from gis.incidents.loop import TransitionError, check_transition, is_overdue
 from tests.api.conftest import bearer, grid_codes
@@ -79,6 +81,29 @@ def test_facility_nearby_is_linked(client, city, where, people):
     body = {"lon": point.x + 0.0001, "lat": point.y, "class_code": "0601"}  # ~10 m east
     row = client.post("/incidents", json=body, headers=people["street"]).json()
     assert row["facility_name"] == facility["name"]
+
+
+def test_the_facility_found_is_the_nearest_within_reach_as_a_full_scan_finds_it(city):
+    f = m.facility
+    rng = np.random.default_rng(0)
+    base = np.array([(p.x, p.y) for p in city.facilities.geometry[:40]])
+    points = base + rng.uniform(-0.0015, 0.0015, base.shape)  # up to ~150 m off
+    found_all, scanned = [], []
+    with city.engine.connect() as conn:
+        for lon, lat in points:
+            point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), m.SRID)
+            found = conn.execute(sa.select(lookups(point, date.today())[3])).scalar()
+            metres = sa.func.ST_Distance(sa.func.geography(f.c.location), sa.func.geography(point))
+            degrees = sa.func.ST_Distance(f.c.location, point)
+            scan = conn.execute(
+                sa.select(f.c.id)
+                .where(metres <= NEAREST_FACILITY_M, degrees <= NEAREST_FACILITY_M / 50_000)
+                .order_by(degrees, f.c.id).limit(1)
+            ).scalar()  # fmt: skip
+            found_all.append(found)
+            scanned.append(scan)
+    assert found_all == scanned
+    assert sum(x is not None for x in scanned) >= 10  # most points have one within reach
 
 
 def test_the_closed_loop_runs_and_records_who(client, where, people):
