@@ -8,6 +8,7 @@ the regular grids in the band shares.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -99,6 +100,8 @@ def partition_metrics(
     roads: gpd.GeoDataFrame | None = None,
     crs: pyproj.CRS | None = None,
     seconds: float | None = None,
+    only: Collection[str] | None = None,
+    previous: Mapping[str, dict] | None = None,
 ) -> dict:
     """Measure a partition, overall and per community.
 
@@ -118,6 +121,11 @@ def partition_metrics(
         Metric CRS to measure in; the data's UTM zone by default.
     seconds : float, optional
         Run time to report.
+    only, previous : optional
+        After an edit: measure only the communities in ``only`` again and take the others'
+        measures from ``previous`` (``{code: measures}``, as this function returned them);
+        a community in neither is measured. ``communities`` need only hold those measured.
+        The overall measures always cover every grid.
 
     Returns
     -------
@@ -137,9 +145,11 @@ def partition_metrics(
         main = roads.to_crs(crs).geometry[roads["main"].fillna(False).astype(bool).to_numpy()]
     per = {}
     for code, part in g.groupby("community_code", sort=True):
-        per[str(code)] = _community_metrics(
-            part, comm.geometry.get(code), buildings, band, upper, main
-        )
+        code = str(code)
+        if only is not None and code not in only and code in (previous or {}):
+            per[code] = dict(previous[code])  # type: ignore[index]
+            continue
+        per[code] = _community_metrics(part, comm.geometry.get(code), buildings, band, upper, main)
     overall = _shares(g, band)
     overall.update(_geometry_measures(g, main))
     for key in ("gap_m2", "overlap_m2", "outside_m2"):

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from api import models as m
 from api.plans.checks import plan_band, plan_row
 from api.plans.drafts import _plain
-from api.plans.layers import LISTED, as_wkb, load_layers, read_frame
+from api.plans.layers import LISTED, as_wkb, building_table, read_frame
 from api.plans.reading import grid_features
 from gis.crs import metric_crs
 from gis.errors import ConflictError, InputError
@@ -95,7 +95,9 @@ def move_buildings(engine: Engine, plan_id: int, version: int, moves: Iterable[M
         changed = {b: t for b, (f, t) in wanted.items() if f != t}
         if changed:
             _apply(conn, plan_id, {b: wanted[b] for b in changed}, grids)
-            metrics = _metrics(conn, plan)
+            touched = {grids.at[x, "community_code"] for b in changed for x in wanted[b]
+                       if x in grids.index}  # fmt: skip
+            metrics = _metrics(conn, plan, touched)
         else:
             metrics = plan.metrics
         new_version = plan.version + 1
@@ -273,11 +275,20 @@ def _store_shapes(conn: Connection, plan_id: int, shapes: gpd.GeoSeries) -> None
         )  # fmt: skip
 
 
-def _metrics(conn: Connection, plan: sa.Row) -> dict:
-    """The plan's metrics measured again; road measures keep the value of the original run."""
-    g, a = m.grid, m.grid_assignment
+def _metrics(conn: Connection, plan: sa.Row, changed: Iterable[str] | None = None) -> dict:
+    """The plan's metrics measured again; road measures keep the value of the original run.
+
+    With ``changed`` (community codes), only those communities are measured again; the
+    others keep their measures (their grids did not change), the overall ones cover all.
+    """
+    g, a, k = m.grid, m.grid_assignment, m.community
     codes = list(plan.community_codes)
-    layers = load_layers(conn, codes)
+    old = plan.metrics or {}
+    kept = old.get("communities", {})
+    measured = codes if changed is None else sorted(set(changed) | (set(codes) - set(kept)))
+    communities = read_frame(
+        conn, sa.select(k.c.code, as_wkb(k.c.boundary)).where(k.c.code.in_(measured)),
+    )  # fmt: skip
     grids = read_frame(
         conn,
         sa.select(
@@ -291,9 +302,11 @@ def _metrics(conn: Connection, plan: sa.Row) -> dict:
             .where(a.c.plan_id == plan.id)
         ).all()
     )  # fmt: skip
-    buildings = layers.buildings.assign(grid_code=layers.buildings["key"].map(placed))
-    new = partition_metrics(grids, layers.communities, buildings, band=plan_band(plan))
-    old = plan.metrics or {}
+    table = building_table(conn, codes)
+    buildings = table.assign(grid_code=table["key"].map(placed))
+    new = partition_metrics(
+        grids, communities, buildings, band=plan_band(plan), only=measured, previous=kept,
+    )  # fmt: skip
     for key in (*_ROAD_METRICS, "seconds"):
         if key in old.get("overall", {}):
             new["overall"][key] = old["overall"][key]

@@ -83,6 +83,27 @@ def select_communities(conn: Connection, requested: Iterable[str] | None = None)
     return wanted
 
 
+def _buildings_query(codes: list[str]) -> sa.Select:
+    """Buildings of communities ``codes``: ``key`` (id), households, compound key, community."""
+    b, c = m.building, m.compound
+    compound_key = sa.func.coalesce(c.c.source_key, sa.literal("ref:") + b.c.compound_ref)
+    return (
+        sa.select(
+            b.c.id.label("key"), b.c.households, compound_key.label("compound"),
+            b.c.community_code,
+        )
+        .select_from(b.outerjoin(c, c.c.id == b.c.compound_id))
+        .where(b.c.community_code.in_(codes))
+        .order_by(b.c.id)
+    )  # fmt: skip
+
+
+def building_table(conn: Connection, codes: list[str]) -> pd.DataFrame:
+    """The buildings of communities ``codes`` without footprints (what counting needs)."""
+    return pd.DataFrame(conn.execute(_buildings_query(codes)).mappings().all(),
+                        columns=["key", "households", "compound", "community_code"])  # fmt: skip
+
+
 def load_layers(conn: Connection, codes: list[str]) -> StoredLayers:
     """Read communities ``codes``, their buildings and the compounds they stand in."""
     k, b, c = m.community, m.building, m.compound
@@ -90,17 +111,7 @@ def load_layers(conn: Connection, codes: list[str]) -> StoredLayers:
         conn, sa.select(k.c.code, k.c.name, as_wkb(k.c.boundary)).where(k.c.code.in_(codes))
         .order_by(k.c.code),
     )  # fmt: skip
-    compound_key = sa.func.coalesce(c.c.source_key, sa.literal("ref:") + b.c.compound_ref)
-    buildings = read_frame(
-        conn,
-        sa.select(
-            b.c.id.label("key"), b.c.households, compound_key.label("compound"),
-            b.c.community_code, as_wkb(b.c.footprint),
-        )
-        .select_from(b.outerjoin(c, c.c.id == b.c.compound_id))
-        .where(b.c.community_code.in_(codes))
-        .order_by(b.c.id),
-    )  # fmt: skip
+    buildings = read_frame(conn, _buildings_query(codes).add_columns(as_wkb(b.c.footprint)))
     used = sa.select(b.c.compound_id).where(b.c.community_code.in_(codes))
     compounds = read_frame(
         conn,

@@ -198,11 +198,10 @@ def read_audit(
 
 @router.get("/login", response_class=HTMLResponse, summary="Login page")
 def login_page(
-    request: Request, next: Annotated[str, Query(max_length=500)] = "/"  # noqa: A002
+    request: Request,
+    next: Annotated[str, Query(max_length=500)] = "/",  # noqa: A002
 ) -> HTMLResponse:
     """The login form; it posts to /auth/token and keeps the token for the session's pages."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     context = {"title": request.app.state.settings.server.title, "next": target}
     return templates().TemplateResponse(request, "login.html", context)
-
-

@@ -85,6 +85,30 @@ def test_a_move_changes_both_grids_and_bumps_the_version(client, db, draft):
     assert plans.get_plan(db, draft)["version"] == 2
 
 
+def test_an_edit_measures_again_only_its_community_and_agrees_with_a_full_measure(
+    client, db, draft
+):
+    from api.plans.checks import plan_row
+    from api.plans.editing import _metrics
+
+    before = plans.get_plan(db, draft)["metrics"]
+    source, target, building = _neighbours(db, draft)
+    assert _move(client, draft, building, target).status_code == 200
+    after = plans.get_plan(db, draft)["metrics"]
+    community = source[:12]
+    others = [c for c in before["communities"] if c != community]
+    assert others and all(after["communities"][c] == before["communities"][c] for c in others)
+    assert after["communities"][community] != before["communities"][community]
+    with db.connect() as conn:
+        full = _metrics(conn, plan_row(conn, draft))
+    # the kept community's areas were measured before the round trip through the database:
+    # equal up to float noise (1e-10 m²)
+    for part in ("overall", community):
+        mine = after["overall"] if part == "overall" else after["communities"][part]
+        theirs = full["overall"] if part == "overall" else full["communities"][part]
+        assert mine == pytest.approx(theirs, abs=1e-6), part
+
+
 def test_a_move_hands_land_over_and_leaves_other_grids_alone(client, db, draft):
     before = _grids(db, draft)
     source, target, building = _neighbours(db, draft)
