@@ -99,15 +99,22 @@ CLICK = """(id) => {
 def edit_timings(page: Page, pairs: list[list[int]], edits: int) -> list[dict]:
     """Paint and undo ``edits`` buildings; the page's timing of each gesture."""
     out = []
-    for building, grid in pairs[:edits]:
+    for building, grid in pairs:
+        if len(out) == edits:
+            break
         page.click(f"#grid-table tr[data-grid='{grid}']")
         page.check("input[name=tool][value=paint]")
         x, y = page.evaluate(CLICK, building)
+        page.evaluate("() => { window.wanggePlan.timing = null; }")
         page.mouse.click(x, y)
         page.wait_for_function("() => window.wanggePlan.pending === 0", timeout=60_000)
         timing = page.evaluate("() => window.wanggePlan.timing")
-        if "panel" in timing and "saved" in timing:
-            out.append(timing)
+        if not timing or "saved" not in timing:  # the click missed, or the edit was refused
+            print(
+                f"  building {building}: not timed ({page.evaluate('() => window.wanggePlan.lastError')})"
+            )
+            continue
+        out.append(timing)
         page.click("#undo")
         page.wait_for_function("() => window.wanggePlan.pending === 0", timeout=60_000)
     return out
