@@ -2,8 +2,9 @@
 
 Every measure is computed in a metric CRS (the UTM zone of the data, or one given), so
 areas are m² and lengths metres. Grids flagged as forced (an oversized building, a
-community or part smaller than the band, land without households) are counted apart from
-the regular grids in the band shares.
+community or part smaller than the band, land without households, units proven to keep the
+grid out of band: see :mod:`gis.partition.forced`) are counted apart from the regular grids
+in the band shares.
 """
 
 from __future__ import annotations
