@@ -151,7 +151,8 @@ def _redo_overlapping(
         inside = buildings.iloc[np.sort(tree.query(enc[e], predicate="intersects"))]
         again = redraw_enclosure(enc[e], inside)
         filler = again.index < 0  # keep filler numbers unique
-        lowest = min(0, int(pd.concat(redone).index.min()))
+        taken = pd.concat(redone).index  # empty when the only enclosure is redrawn
+        lowest = min(0, int(taken.min())) if len(taken) else 0
         again.index = np.where(filler, lowest - np.cumsum(filler), again.index)
         redone.append(again)
     return pd.concat(redone)

@@ -5,7 +5,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from gis.tessellation import cut_overlaps, redraw_enclosure
+from gis.tessellation import _redo_overlapping, cut_overlaps, redraw_enclosure
 
 ENCLOSURE = box(0, 0, 100, 60)
 BUILDINGS = gpd.GeoSeries(
@@ -30,3 +30,14 @@ def test_cut_overlaps_leaves_later_cells_what_earlier_ones_do_not_cover():
     out = cut_overlaps(gpd.GeoSeries(boxes, index=[1, 2, 3]))
     assert list(out.index) == [1, 2] and out.area.tolist() == [100, 50]
     assert out[2].equals(box(10, 0, 15, 10))
+
+
+def test_the_only_enclosure_is_redrawn_when_its_cells_overlap():
+    overlapping = gpd.GeoDataFrame(
+        {"enclosure_index": [0, 0, 0]},
+        geometry=[box(0, 0, 60, 60), box(30, 0, 100, 60), box(50, 0, 100, 60)],
+        index=[4, 7, 9],
+    )
+    cells = _redo_overlapping(overlapping, gpd.GeoSeries([ENCLOSURE]), BUILDINGS)
+    assert sorted(cells.index) == [4, 7, 9]
+    assert cells.area.sum() == pytest.approx(ENCLOSURE.area, abs=1e-3)
