@@ -81,7 +81,7 @@ def create_draft(
         seconds=result.seconds["total"],
     )  # fmt: skip
     plan = {
-        "name": name or f"partition of {len(codes)} communities, {datetime.now():%Y-%m-%d %H:%M}",
+        "name": name or f"{len(codes)} 个社区自动划分 {datetime.now():%Y-%m-%d %H:%M}",
         "status": "draft",
         "params": {"target": params.target, "tolerance": params.tolerance, "seed": seed,
                    "roads": roads_source},

@@ -173,7 +173,7 @@ def store_imported(engine: Engine, plan: PlanFile, name: str | None = None) -> d
     band = Band(params.target, params.tolerance)
     metrics = partition_metrics(grids, layers.communities, buildings, band=band, crs=crs)
     row = {
-        "name": name or f"import of {plan.source}, {datetime.now():%Y-%m-%d %H:%M}",
+        "name": name or f"导入 {plan.source} {datetime.now():%Y-%m-%d %H:%M}",
         "status": "draft",
         "params": {"target": params.target, "tolerance": params.tolerance, "seed": None,
                    "roads": None, "imported": plan.source},

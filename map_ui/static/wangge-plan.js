@@ -794,13 +794,15 @@
                                             interactive: false }).addTo(diffLayer);
         }
       });
-      var keys = ["grids", "within_15", "within_25", "mean_polsby_popper", "compounds_split"];
+      var keys = [["grids", "网格数"], ["within_15", "±15% 以内"], ["within_25", "±25% 以内"],
+                  ["contiguous", "连续网格占比"], ["pp_mean", "平均紧凑度"],
+                  ["compounds_fit_split", "被拆分的可容纳小区"]];
       el("diff").innerHTML = "与方案 #" + d.other.id + " 相比，<b id=\"moved-count\">" +
         d.moved.length + "</b> 栋楼所属网格不同（地图上橙色描边）。" +
         "<table><tr><th></th><th>本方案</th><th>#" + d.other.id + "</th></tr>" +
         keys.map(function (k) {
-          return "<tr><td>" + k + "</td><td>" + metricCell(d.plan.metrics, k) + "</td><td>" +
-            metricCell(d.other.metrics, k) + "</td></tr>";
+          return "<tr><td>" + k[1] + "</td><td>" + metricCell(d.plan.metrics, k[0]) +
+            "</td><td>" + metricCell(d.other.metrics, k[0]) + "</td></tr>";
         }).join("") + "</table>";
     }).catch(function (err) { showError("比较失败：" + err.message); });
   });

@@ -386,6 +386,7 @@ def test_a_csv_imported_from_the_page_opens_as_a_draft(served, planner, draft, h
     page.select_option("#compare", str(draft["id"]))
     page.wait_for_selector("#moved-count")
     assert page.text_content("#moved-count") == "0"
+    assert "平均紧凑度" in page.text_content("#diff")
     assert planner.errors == []
 
 
