@@ -77,6 +77,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/plans"): STREET,
     ("GET", "/plans"): STREET,
     ("GET", "/plans/{plan_id}"): STREET,
+    ("PATCH", "/plans/{plan_id}"): STREET,
+    ("DELETE", "/plans/{plan_id}"): STREET,
     ("GET", "/plans/{plan_id}/grids"): STREET,
     ("POST", "/plans/{plan_id}/publish"): STREET,
     ("POST", "/plans/{plan_id}/moves"): STREET,

@@ -26,6 +26,7 @@ from api.plans.editing import move_buildings
 from api.plans.exporting import export_plan
 from api.plans.layers import REASON_REPARTITION, code_history
 from api.plans.locking import set_lock
+from api.plans.managing import delete_draft, rename_plan
 from api.plans.publishing import publish
 from api.plans.reading import (
     band_exceptions,
@@ -42,6 +43,7 @@ __all__ = [
     "band_exceptions",
     "code_history",
     "create_draft",
+    "delete_draft",
     "diff",
     "export_plan",
     "get_plan",
@@ -51,6 +53,7 @@ __all__ = [
     "plan_buildings",
     "plan_grids",
     "publish",
+    "rename_plan",
     "rerun",
     "set_lock",
     "validation",

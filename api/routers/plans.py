@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
@@ -130,12 +130,45 @@ def publish_plan(
 
     Every community of the plan must lie in the caller's scope.
     """
-    for code in plans.get_plan(engine, plan_id)["community_codes"]:
-        require_scope(http, code)
+    _own_plan(http, engine, plan_id)
     request = request or PublishRequest()
     return plans.publish(
         engine, plan_id, effective_from=request.effective_from, exceptions=request.exceptions
     )
+
+
+class PlanPatch(BaseModel):
+    """A new name or note for a plan (omitted: unchanged)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+
+def _own_plan(http: Request, engine: Engine, plan_id: int) -> dict:
+    """The plan, if every one of its communities lies in the caller's scope (else 403)."""
+    plan = plans.get_plan(engine, plan_id)
+    for code in plan["community_codes"]:
+        require_scope(http, code)
+    return plan
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanDetail, summary="Rename a plan")
+def patch_plan(
+    plan_id: RowId, request: PlanPatch, http: Request, engine: Engine = Depends(get_engine)
+) -> dict:
+    """Set a plan's name or note; its grids are not touched."""
+    _own_plan(http, engine, plan_id)
+    return plans.rename_plan(engine, plan_id, name=request.name, note=request.note)
+
+
+@router.delete(
+    "/plans/{plan_id}", status_code=204, response_class=Response, summary="Delete a draft"
+)
+def delete_plan(plan_id: RowId, http: Request, engine: Engine = Depends(get_engine)) -> Response:
+    """Delete a draft with its grids; 409 for a published or superseded plan (history)."""
+    _own_plan(http, engine, plan_id)
+    plans.delete_draft(engine, plan_id)
+    return Response(status_code=204)
 
 
 @router.get("/plans", response_model=list[PlanSummary], summary="List plans")

@@ -330,7 +330,7 @@
     el("plan-state").textContent = STATUS[p.status] + " · 版本 " + state.version + " · 社区 " +
       p.community_codes.join("、") + (p.effective_from ? " · 生效 " + p.effective_from : "");
     el("save-state").textContent = "";
-    ["tools", "rerun", "publish", "validate"].forEach(function (id) {
+    ["tools", "rerun", "publish", "validate", "delete"].forEach(function (id) {
       el(id).disabled = p.status !== "draft";
     });
     el("publish-box").hidden = true;
@@ -758,6 +758,37 @@
     }).catch(function (err) {
       showError("发布失败：" + err.message + (err.fix ? "（" + err.fix + "）" : ""));
     });
+  });
+
+  // ---- naming and deleting
+  el("rename").addEventListener("click", function () {
+    var name = window.prompt("方案名称", state.plan.name);
+    if (name === null || !name.trim()) { return; }
+    request("PATCH", "/plans/" + state.plan.id, { name: name.trim() }).then(function (plan) {
+      state.plan.name = plan.name;
+      el("plan-name").textContent = "#" + plan.id + " " + plan.name;
+      return refreshPlans();
+    }).catch(function (err) { showError("重命名失败：" + err.message); });
+  });
+  el("delete").addEventListener("click", function () {
+    if (!window.confirm("删除草稿 #" + state.plan.id + " " + state.plan.name + "？此操作不能撤销。")) {
+      return;
+    }
+    state.queue.then(function () {
+      return login.fetch("/plans/" + state.plan.id, { method: "DELETE" });
+    }).then(function (r) {
+      if (!r.ok) {
+        return r.json().then(function (a) { throw new Error(a.problem || "HTTP " + r.status); });
+      }
+      state.plan = null;
+      gridLayer.clearLayers();
+      buildingLayer.clearLayers();
+      diffLayer.clearLayers();
+      el("plan-box").hidden = true;
+      el("panel").hidden = true;
+      window.history.replaceState(null, "", window.location.pathname);
+      return refreshPlans();
+    }).catch(function (err) { showError("删除失败：" + err.message); });
   });
 
   // ---- comparing and exporting

@@ -410,3 +410,25 @@ def test_fifty_one_edits_can_all_be_undone(served, planner, draft, city):
     assert _assignment(city.engine, draft["id"]) == before
     assert _state(page, "s.version") == draft["version"] + 102
     assert planner.errors == []
+
+
+def test_a_draft_is_renamed_and_deleted_from_the_page(served, planner, draft, city):
+    page = planner.page
+    _open(page, served.url, draft["id"])
+    answers = iter(["北片方案", None])
+    page.on("dialog", lambda d: d.accept(next(answers) or "") if d.type == "prompt" else d.accept())
+    page.click("#rename")
+    page.wait_for_function(
+        "() => document.getElementById('plans').textContent.includes('北片方案')"
+    )
+    assert _state(page, "s.plan.name") == "北片方案"
+    page.click("#delete")
+    page.wait_for_function("() => window.wanggePlan.plan === null")
+    assert page.locator("#plan-box").is_hidden()
+    page.wait_for_function(
+        f"() => !document.getElementById('plans').textContent.includes('#{draft['id']} ')"
+    )
+    with city.engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(m.grid_plan.c.id == draft["id"])
+        assert conn.execute(query).scalar_one() == 0
+    assert planner.errors == []
