@@ -432,3 +432,68 @@ def test_a_draft_is_renamed_and_deleted_from_the_page(served, planner, draft, ci
         query = sa.select(sa.func.count()).where(m.grid_plan.c.id == draft["id"])
         assert conn.execute(query).scalar_one() == 0
     assert planner.errors == []
+
+
+def _screen(page, building_id: int) -> tuple[float, float]:  # noqa: ANN001
+    return tuple(page.evaluate(
+        """(id) => {
+            const s = window.wanggePlan, p = s.map.latLngToContainerPoint(
+                s.buildings[id].layer.getCenter());
+            const box = s.map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        building_id,
+    ))  # fmt: skip
+
+
+def test_a_brush_stroke_paints_each_building_it_passes_as_one_edit(served, planner, draft, city):
+    page = planner.page
+    _open(page, served.url, draft["id"])
+    into, source, first, _ = _pick_move(page)
+    # a second building of the same source grid to end the stroke on
+    second = _state(
+        page,
+        f"Object.values(s.buildings).filter(b => b.grid === {source} && b.id !== {first})"
+        f".sort((a, b) => a.layer.getCenter().distanceTo(s.buildings[{first}].layer.getCenter())"
+        " - b.layer.getCenter().distanceTo(s.buildings["
+        + str(first)
+        + "].layer.getCenter()))[0].id",
+    )
+    page.click(f"#grid-table tr[data-grid='{into}']")
+    page.check("input[name=tool][value=paint]")
+    _drag(page, _screen(page, first), _screen(page, second))
+    _settled(page)
+    assert _state(page, "s.undo.length") == 1  # one stroke, one undo step
+    assignment = _assignment(city.engine, draft["id"])
+    assert assignment[first] == into and assignment[second] == into
+    page.click("#undo")
+    _settled(page)
+    assignment = _assignment(city.engine, draft["id"])
+    assert assignment[first] == source and assignment[second] == source
+    assert planner.errors == []
+
+
+def test_whole_compound_mode_paints_every_building_of_the_compound(served, planner, draft, city):
+    page = planner.page
+    _open(page, served.url, draft["id"])
+    building, compound, into = page.evaluate(
+        """() => {
+            const s = window.wanggePlan;
+            for (const [c, ids] of Object.entries(s.compounds)) {
+                if (ids.length < 2) continue;
+                const b = s.buildings[ids[0]];
+                const other = Object.values(s.grids).find(g => g.community === b.community
+                    && g.id !== b.grid && !g.locked);
+                if (other) return [b.id, ids, other.id];
+            }
+            return null;
+        }"""
+    )
+    page.click(f"#grid-table tr[data-grid='{into}']")
+    page.check("input[name=tool][value=paint]")
+    page.check("#whole-compound")
+    _click_building(page, building)
+    _settled(page)
+    assignment = _assignment(city.engine, draft["id"])
+    assert all(assignment[b] == into for b in compound)
+    assert planner.errors == []
