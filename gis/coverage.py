@@ -7,9 +7,10 @@ polygonises it into faces, gives each face to the group of the region it lies in
 unions faces per group. Neighbouring groups then share their edges exactly, and the faces
 cover the area with no gap or overlap.
 
-Two regions of one group a hair apart (less than ``_TOUCH_M``, the tolerance the unit
-graph counts as adjacent) are joined by a *bridge*: the strip within ``_TOUCH_M`` of both
-is noded in too, and the gap faces in it go to that group. Without it, the gap between
+When a group comes out in pieces, its regions a hair apart (less than ``_TOUCH_M``, the
+tolerance the unit graph counts as adjacent) are joined by a *bridge*: the strip within
+``_TOUCH_M`` of both is noded in too, the tiling drawn again, and the gap faces in the
+strip go to that group. Without it, the gap between
 them can be one long hairline face running past regions of several groups (1 m² and
 960 m long, bordering eight regions of five groups, on a synthetic city); a face goes to
 one group, and every other group it parts stays in pieces.
@@ -26,6 +27,7 @@ _SPECK_M2 = 1e-6
 _TOUCH_M = 0.01  # a gap face this close to a region borders it
 _BRIDGE_M = 0.05  # pieces of a grid this close are one piece parted by slivers
 _SWEEPS = 3
+_NO_BRIDGES = (np.array([], dtype=object), np.array([], dtype=int))
 
 
 def tile(
@@ -58,8 +60,19 @@ def tile(
     loose = np.zeros(len(regions), dtype=bool) if loose is None else np.asarray(loose)
     regions, groups, loose = regions[keep], groups[keep], loose[keep]
     tree = shapely.STRtree(regions)
-    bridges, bridged = _bridges(regions, groups, tree)
-    lines = [shapely.boundary(area), *shapely.boundary(regions), *shapely.boundary(bridges)]
+    drawn = _draw(regions, groups, loose, area, tree)
+    split = [g for g, polygon in drawn.items() if shapely.get_num_geometries(polygon) > 1]
+    if split:
+        bridges = _bridges(regions, groups, tree, split)
+        if len(bridges[0]):
+            drawn = _draw(regions, groups, loose, area, tree, bridges)
+    return drawn
+
+
+def _draw(regions, groups, loose, area, tree, bridges=_NO_BRIDGES) -> dict[int, BaseGeometry]:  # noqa: ANN001
+    """Node, polygonise and share out the faces (see :func:`tile`), bridges noded in."""
+    strips, bridged = bridges
+    lines = [shapely.boundary(area), *shapely.boundary(regions), *shapely.boundary(strips)]
     noded = shapely.union_all(lines)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     points = shapely.point_on_surface(faces)
@@ -71,7 +84,7 @@ def tile(
     missing = np.flatnonzero(owner < 0)
     if len(missing):
         owner[missing] = _bordering(faces[missing], regions, tree)
-        owner[missing] = _across(faces[missing], owner[missing], bridges, bridged)
+        owner[missing] = _across(faces[missing], owner[missing], strips, bridged)
     face_group = _sweep_strays(faces, groups[owner], loose[owner])
     return {
         int(g): _drop_specks(shapely.coverage_union_all(faces[face_group == g]))
@@ -119,15 +132,16 @@ def _bordering(gaps: np.ndarray, regions: np.ndarray, tree: shapely.STRtree) -> 
 
 
 def _bridges(
-    regions: np.ndarray, groups: np.ndarray, tree: shapely.STRtree
+    regions: np.ndarray, groups: np.ndarray, tree: shapely.STRtree, split: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Strips joining regions of one group that lie a hair apart, and a region of each.
 
-    Regions of one group within ``_TOUCH_M`` of each other but not sharing an edge get the
-    strip within ``_TOUCH_M`` of both: the gap between them, with a rim of each.
+    Regions of a group in ``split`` within ``_TOUCH_M`` of each other but not sharing an
+    edge get the strip within ``_TOUCH_M`` of both: the gap between them, with a rim of
+    each. (Buffering whole regions is slow, so only groups that came out in pieces.)
     """
     i, j = tree.query(regions, predicate="dwithin", distance=_TOUCH_M)
-    keep = (i < j) & (groups[i] == groups[j])
+    keep = (i < j) & (groups[i] == groups[j]) & np.isin(groups[i], split)
     i, j = i[keep], j[keep]
     edge = shapely.length(shapely.intersection(regions[i], regions[j]))
     apart = edge < _TOUCH_M
