@@ -25,7 +25,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 from gis.partition.params import PartitionParams
 from gis.partition.units import UnitGraph
 
-_OPTIMAL, _TIME_LIMIT, _INFEASIBLE = 0, 1, 2  # scipy.optimize.milp status codes
+_OPTIMAL, _LIMIT, _INFEASIBLE = 0, 1, 2  # scipy.optimize.milp status codes
+#: A safety net only: the work is bounded by a node limit, so that the answer does not
+#: depend on the machine's load (same input, same grids); no solve came near this.
+SAFETY_TIME_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Drawable:
     """Whether a group of units can be drawn into ``k`` connected grids in band.
 
     ``possible`` is True (``labels`` holds such a drawing), False (proven impossible) or
-    None (not decided within the time limit).
+    None (not decided within the node limit).
     """
 
     possible: bool | None
@@ -47,7 +50,7 @@ def band_drawable(
     k: int,
     params: PartitionParams,
     *,
-    time_limit: float,
+    node_limit: int,
 ) -> Drawable:
     """Decide whether the units of ``group`` can form ``k`` connected grids, all in band.
 
@@ -63,8 +66,9 @@ def band_drawable(
         Number of grids.
     params : PartitionParams
         The band.
-    time_limit : float
-        Seconds HiGHS may take.
+    node_limit : int
+        Branch-and-bound nodes HiGHS may explore (a work limit, not a time limit, so the
+        answer is the same on a busy machine).
 
     Returns
     -------
@@ -74,7 +78,7 @@ def band_drawable(
     if len(group) < k:
         return Drawable(False)
     a, b = _local_edges(group, graph)
-    status, x = _solve(households[group].astype(float), a, b, k, params, time_limit)
+    status, x = _solve(households[group].astype(float), a, b, k, params, node_limit)
     if x is not None:
         return Drawable(True, x)
     return Drawable(False if status == _INFEASIBLE else None)
@@ -112,7 +116,7 @@ class _Rows:
         return LinearConstraint(matrix, self.lo, self.hi)
 
 
-def _solve(h, a, b, k, params, time_limit):  # noqa: ANN001, ANN202
+def _solve(h, a, b, k, params, node_limit):  # noqa: ANN001, ANN202
     """(milp status, grid 0…k-1 per local unit or None).
 
     Any drawing will do; the grids are numbered by their roots to cut the k! equal
@@ -165,9 +169,9 @@ def _solve(h, a, b, k, params, time_limit):  # noqa: ANN001, ANN202
         constraints=rows.constraint(nvar),
         integrality=np.concatenate([np.ones(2 * nx), np.zeros(arcs * k)]),
         bounds=Bounds(np.zeros(nvar), upper),
-        options={"time_limit": time_limit},
+        options={"node_limit": node_limit, "time_limit": SAFETY_TIME_S},
     )
-    if res.x is None or res.status not in (_OPTIMAL, _TIME_LIMIT):
+    if res.x is None or res.status not in (_OPTIMAL, _LIMIT):
         return res.status, None
     x = np.round(res.x[:nx]).reshape(n, k)
     if not np.allclose(x.sum(axis=1), 1):

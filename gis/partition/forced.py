@@ -19,7 +19,9 @@ them), and flags the grids the proofs cover, no more:
 ``unit_layout_prevents_band``
     The households could be grouped, but not into connected grids: an integer programme
     over the unit adjacency finds no drawing of ``k`` connected grids all in band, for any
-    such ``k`` (:func:`gis.partition.exact.band_drawable`). One grid is flagged.
+    such ``k`` (:func:`gis.partition.exact.band_drawable`; components of up to
+    ``MAX_LAYOUT_UNITS`` units, within ``LAYOUT_NODES`` branch-and-bound nodes: a work
+    limit, not a time limit, so a busy machine gives the same flags). One grid is flagged.
 
 When the programme instead finds a drawing with every grid in band, the component is
 drawn so: the search had missed it. Grids out of band beyond the proven number stay
@@ -41,8 +43,8 @@ from gis.partition.units import UnitGraph
 STRANDED = "stranded_unit"
 SIZES = "unit_sizes_prevent_band"
 LAYOUT = "unit_layout_prevents_band"
-MAX_LAYOUT_UNITS = 40  # components above this are not given to the adjacency programme
-LAYOUT_TIME_S = 0.4  # per grid count; undecided means no flag
+MAX_LAYOUT_UNITS = 25  # components above this are not given to the adjacency programme
+LAYOUT_NODES = 20  # branch-and-bound nodes per grid count; undecided means no flag
 MAX_SETS = 20_000  # connected sets explored per unit before it is left undecided
 
 
@@ -191,7 +193,7 @@ def _count_bound(group, households, graph, params):  # noqa: ANN001, ANN202
     if not bound.proven or not counts or len(group) > MAX_LAYOUT_UNITS:
         return 0, "", None
     for k in counts:
-        drawable = band_drawable(group, households, graph, k, params, time_limit=LAYOUT_TIME_S)
+        drawable = band_drawable(group, households, graph, k, params, node_limit=LAYOUT_NODES)
         if drawable.possible:
             return 0, "", drawable.labels
         if drawable.possible is None:
