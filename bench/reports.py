@@ -18,7 +18,7 @@ address). Each run also gives the CPU time per report of the server's processes,
 database backends of the bench database (the partition's included while it runs) and of
 the load generator.
 
-    python bench/reports.py [--database-url URL] [--rate 200] [--seconds 60]
+    python bench/reports.py [--database-url URL] [--rate 200] [--seconds 60] [--warmup 10]
     python bench/reports.py --endpoint reports --scenarios alone,atlas --seconds 20
 """
 
@@ -191,6 +191,10 @@ def main() -> int:
         "--source", type=Path, help="serve from this checkout (another revision), same venv"
     )
     parser.add_argument(
+        "--warmup", type=float, default=10,
+        help="seconds of load before the scenarios, not reported (default 10)",
+    )  # fmt: skip
+    parser.add_argument(
         "--accept", choices=("shared", "reuseport"), default="shared",
         help="workers on one socket (uvicorn --workers) or one each (SO_REUSEPORT)",
     )  # fmt: skip
@@ -208,6 +212,13 @@ def main() -> int:
             reuse_port=args.accept == "reuseport",
         ) as server:  # fmt: skip
             rows = []
+            if args.warmup > 0:  # a fresh server opens connections and fills caches first
+                r = scenario(server, url, district, token, endpoint=args.endpoint,
+                             rate=args.rate, seconds=args.warmup, heavy=None, seed=args.seed,
+                             source=args.source or HERE.parent)  # fmt: skip
+                print(f"warm-up ({args.warmup:.0f} s, not in the table): p50 "
+                      f"{r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms",
+                      flush=True)  # fmt: skip
             for name in args.scenarios.split(","):
                 label = LABELS[name]
                 print(f"{label}: POST /{args.endpoint} {args.rate:.0f}/s for {args.seconds:.0f} "
