@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -32,8 +34,30 @@ def start(app: FastAPI, workers: int) -> None:
     """
     app.state.background = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=os.nice, initargs=(19,),
+        initializer=_child_start, initargs=(os.getpid(),),
     )  # fmt: skip
+
+
+#: How often a pool process checks that the server that started it is still there, s.
+_WATCH_S = 1.0
+
+
+def _child_start(server_pid: int) -> None:
+    """Start a pool process: nice 19, and gone when the server that started it is gone.
+
+    A pool's idle processes wait on a pipe from the server; if the server is killed or
+    exits without shutting the pool down, they would wait forever (about 350 MB each, one
+    set per server restart). A daemon thread ends the process once its parent is no longer
+    ``server_pid`` (the orphan has been handed to another parent).
+    """
+    os.nice(19)
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(_WATCH_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="wangge-parent-watch", daemon=True).start()
 
 
 def stop(app: FastAPI) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -16,3 +20,35 @@ def test_background_processes_run_at_nice_19():
         assert app.state.background.submit(os.nice, 0).result(timeout=120) == 19
     finally:
         background.stop(app)
+
+
+#: A server that starts its pool, runs one job, then dies without shutting the pool down.
+_DYING_SERVER = """
+import os, sys
+from fastapi import FastAPI
+from api import background
+app = FastAPI()
+background.start(app, 2)
+print(app.state.background.submit(os.getpid).result(timeout=120), flush=True)
+os._exit(0)
+"""
+
+
+def test_pool_processes_end_when_their_server_dies():
+    done = subprocess.run(
+        [sys.executable, "-c", _DYING_SERVER], capture_output=True, text=True, timeout=180,
+        check=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    child = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.2)
+    assert not _alive(child), f"pool process {child} outlived its server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return status != "Z"  # a zombie has exited and waits for its new parent to reap it
