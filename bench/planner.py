@@ -110,9 +110,8 @@ def edit_timings(page: Page, pairs: list[list[int]], edits: int) -> list[dict]:
         page.wait_for_function("() => window.wanggePlan.pending === 0", timeout=60_000)
         timing = page.evaluate("() => window.wanggePlan.timing")
         if not timing or "saved" not in timing:  # the click missed, or the edit was refused
-            print(
-                f"  building {building}: not timed ({page.evaluate('() => window.wanggePlan.lastError')})"
-            )
+            error = page.evaluate("() => window.wanggePlan.lastError")
+            print(f"  building {building}: not timed ({error})")
             continue
         out.append(timing)
         page.click("#undo")
