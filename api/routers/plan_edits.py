@@ -19,8 +19,6 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api import plans
-from api.access import require_scope
 from api.deps import get_engine
 from api.params import RowId
 from api.plans.checks import plan_row
@@ -29,7 +27,7 @@ from api.plans.editing import move_buildings, require_draft_version
 from api.plans.exporting import export_plan
 from api.plans.locking import set_lock
 from api.routers.plan_jobs import Job, start_job
-from api.routers.plans import _readable_plan
+from api.routers.plans import _own_plan, _readable_plan
 
 router = APIRouter(tags=["plans"])
 
@@ -140,14 +138,6 @@ class Diff(BaseModel):
     moved: list[Moved]
 
 
-def _writable_plan(http: Request, engine: Engine, plan_id: int) -> dict:
-    """The plan, if every one of its communities lies in the caller's scope (else 403)."""
-    plan = plans.get_plan(engine, plan_id)
-    for code in plan["community_codes"]:
-        require_scope(http, code)
-    return plan
-
-
 @router.post(
     "/plans/{plan_id}/moves", response_model=MovesResult, summary="Move buildings between grids"
 )
@@ -159,7 +149,7 @@ def post_moves(
     409 if the plan is not a draft or changed since ``version``; 422 for a building not
     in the plan, an unknown grid or a grid of another community.
     """
-    _writable_plan(http, engine, plan_id)
+    _own_plan(http, engine, plan_id)
     moves = [move.model_dump() for move in request.moves]
     return move_buildings(engine, plan_id, request.version, moves)
 
@@ -181,7 +171,7 @@ def put_lock(
     refused (422) and a re-run leaves it alone. 409 if the plan is not a draft or changed
     since ``version``; 404 for a grid the plan does not have.
     """
-    _writable_plan(http, engine, plan_id)
+    _own_plan(http, engine, plan_id)
     return set_lock(engine, plan_id, grid_id, request.version, request.locked)
 
 
@@ -197,7 +187,7 @@ async def post_rerun(
     409 at once if the plan is not a draft or not at ``version``; the job fails with the
     same message if the draft changes while it runs.
     """
-    plan = await run_in_threadpool(_writable_plan, http, engine, plan_id)
+    plan = await run_in_threadpool(_own_plan, http, engine, plan_id)
     await run_in_threadpool(_check_version, engine, plan_id, request.version)
     work = {"plan_id": plan_id, **request.model_dump()}
     return await start_job(http, engine, "rerun", list(plan["community_codes"]), work, plan_id)

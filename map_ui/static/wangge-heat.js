@@ -12,7 +12,7 @@
 
   var state = {
     mode: "heat", points: [], weeks: [], week: null, drawn: 0, cells: 0, playing: null,
-    requests: 0, lastError: null
+    lastError: null
   };
   window.wanggeHeat = state;
 
@@ -33,7 +33,6 @@
         query.set(k, params[k]);
       }
     });
-    state.requests += 1;
     return login.request("GET", path + (query.toString() ? "?" + query.toString() : ""));
   }
 

@@ -548,8 +548,9 @@ var WanggeMap = (function () {
 
   // The login of the scripted pages: the token the /login page keeps for the browser
   // session. Without one (or when the API says it expired) the page goes to /login and
-  // comes back after. request(method, path, body) answers the JSON, or fails with the
-  // API's problem, its HTTP status (err.status) and fix (err.fix).
+  // comes back after. request(method, path, body) sends JSON (or a FormData as multipart)
+  // and answers the JSON (null for 204), or fails with the API's problem, its HTTP status
+  // (err.status) and fix (err.fix).
   function session(apiUrl) {
     var KEY = "wangge.token", token = sessionStorage.getItem(KEY);
     function toLogin() {
@@ -557,9 +558,8 @@ var WanggeMap = (function () {
       window.location.assign("/login?next=" + encodeURIComponent(here));
     }
     if (!token) { toLogin(); return null; }
-    var me = { token: token, requests: 0 };
+    var me = { token: token };
     me.fetch = function (path, init) {
-      me.requests += 1;
       init = init || {};
       init.headers = Object.assign({ Authorization: "Bearer " + token }, init.headers || {});
       return fetch(apiUrl + path, init).then(function (r) {
@@ -573,11 +573,14 @@ var WanggeMap = (function () {
     };
     me.request = function (method, path, body) {
       var init = { method: method, headers: {} };
-      if (body !== undefined) {
+      if (body instanceof FormData) {
+        init.body = body;  // multipart: the browser sets the type and boundary
+      } else if (body !== undefined) {
         init.headers["Content-Type"] = "application/json";
         init.body = JSON.stringify(body);
       }
       return me.fetch(path, init).then(function (r) {
+        if (r.status === 204) { return null; }
         return r.json().then(function (answer) {
           if (!r.ok) {
             var err = new Error(answer.problem || answer.message || ("HTTP " + r.status));

@@ -18,7 +18,7 @@
     plan: null, version: 0, grids: {}, buildings: {}, compounds: {}, active: null,
     tool: "select", newGrid: false, undo: [], redo: [], remap: {}, pending: 0,
     queue: Promise.resolve(), conflict: null, lastError: null, panelMs: null, saves: 0,
-    job: null, requests: 0
+    job: null
   };
   window.wanggePlan = state;
 
@@ -34,10 +34,9 @@
   var diffLayer = L.layerGroup().addTo(map);
 
   // ---- talking to the API
-  function request(method, path, body) {
-    state.requests += 1;
-    return login.request(method, path, body);
-  }
+  var request = login.request;
+  // the API's problem, with its fix when it gives one
+  function problem(err) { return err.message + (err.fix ? "（" + err.fix + "）" : ""); }
   function showError(text) {
     state.lastError = text;
     el("error").textContent = text;
@@ -464,7 +463,7 @@
       if (err.status === 409 || err.message === "conflict") {
         conflict(err);
       } else {
-        showError("保存失败：" + err.message + (err.fix ? "（" + err.fix + "）" : ""));
+        showError("保存失败：" + problem(err));
       }
     }).then(function () {
       state.pending -= 1;
@@ -693,18 +692,9 @@
     form.append("file", file);
     if (el("import-name").value.trim()) { form.append("name", el("import-name").value.trim()); }
     showError("");
-    state.requests += 1;
-    login.fetch("/plans/import", { method: "POST", body: form }).then(function (r) {
-      return r.json().then(function (answer) {
-        if (!r.ok) {
-          throw new Error((answer.problem || "HTTP " + r.status) +
-                          (answer.fix ? "（" + answer.fix + "）" : ""));
-        }
-        return answer;
-      });
-    }).then(function (plan) {
+    request("POST", "/plans/import", form).then(function (plan) {
       return refreshPlans().then(function () { return openPlan(plan.id); });
-    }).catch(function (err) { showError("导入失败：" + err.message); });
+    }).catch(function (err) { showError("导入失败：" + problem(err)); });
   });
   function streetCommunities(code) {
     var street = cfg.directory.filter(function (s) { return s.code === code; })[0];
@@ -756,7 +746,7 @@
     }).then(function () {
       el("save-state").textContent = "已发布，网格编码已登记";
     }).catch(function (err) {
-      showError("发布失败：" + err.message + (err.fix ? "（" + err.fix + "）" : ""));
+      showError("发布失败：" + problem(err));
     });
   });
 
@@ -775,11 +765,8 @@
       return;
     }
     state.queue.then(function () {
-      return login.fetch("/plans/" + state.plan.id, { method: "DELETE" });
-    }).then(function (r) {
-      if (!r.ok) {
-        return r.json().then(function (a) { throw new Error(a.problem || "HTTP " + r.status); });
-      }
+      return request("DELETE", "/plans/" + state.plan.id);
+    }).then(function () {
       state.plan = null;
       gridLayer.clearLayers();
       buildingLayer.clearLayers();

@@ -67,17 +67,21 @@ def _count(page, grid_id: int) -> int:  # noqa: ANN001
 
 
 def _click_building(page, building_id: int) -> None:  # noqa: ANN001
-    """Click the building on the map, at an inside point of its footprint on screen."""
-    x, y = page.evaluate(
+    """Click the building on the map, at the centre of its footprint on screen."""
+    page.mouse.click(*_screen(page, building_id))
+
+
+def _screen(page, building_id: int) -> tuple[float, float]:  # noqa: ANN001
+    """Where the centre of a building's footprint is on the page, in pixels."""
+    return tuple(page.evaluate(
         """(id) => {
-            const s = window.wanggePlan, layer = s.buildings[id].layer;
-            const p = s.map.latLngToContainerPoint(layer.getCenter());
+            const s = window.wanggePlan, p = s.map.latLngToContainerPoint(
+                s.buildings[id].layer.getCenter());
             const box = s.map.getContainer().getBoundingClientRect();
             return [box.left + p.x, box.top + p.y];
         }""",
         building_id,
-    )
-    page.mouse.click(x, y)
+    ))  # fmt: skip
 
 
 def _assignment(engine: sa.Engine, plan_id: int) -> dict[int, int]:
@@ -432,18 +436,6 @@ def test_a_draft_is_renamed_and_deleted_from_the_page(served, planner, draft, ci
         query = sa.select(sa.func.count()).where(m.grid_plan.c.id == draft["id"])
         assert conn.execute(query).scalar_one() == 0
     assert planner.errors == []
-
-
-def _screen(page, building_id: int) -> tuple[float, float]:  # noqa: ANN001
-    return tuple(page.evaluate(
-        """(id) => {
-            const s = window.wanggePlan, p = s.map.latLngToContainerPoint(
-                s.buildings[id].layer.getCenter());
-            const box = s.map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""",
-        building_id,
-    ))  # fmt: skip
 
 
 def test_a_brush_stroke_paints_each_building_it_passes_as_one_edit(served, planner, draft, city):
