@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import time
 import warnings
@@ -75,6 +76,7 @@ class Run:
     done: int
     total: int
     notes: list[str] = field(default_factory=list)
+    cpu: float = float("nan")  # CPU seconds of the method's process and workers (wangge)
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -121,23 +123,31 @@ def community_seeds(seed: int, n: int) -> np.ndarray:
 def wangge(layers: Layers, seed: int, jobs: int) -> dict:
     """GridPartitioner.solve on every community; per community if it raises (in a child)."""
     solver = GridPartitioner(PartitionParams(), rng=np.random.default_rng(seed), jobs=jobs)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     try:
         result = solver.solve(
             layers.communities, layers.buildings, compounds=layers.compounds, roads=layers.roads
         )
     except Exception as exc:  # timed again below, one community at a time, and reported
         return _wangge_by_community(layers, seed, jobs, f"{type(exc).__name__}: {exc}")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     grids = result.grids.to_crs(result.crs)
     return {
         "grids": grids,
         "building_grid": result.buildings["grid_code"],
         "seconds": seconds,
+        "cpu": cpu,
         "done": int(grids["community_code"].nunique()),
         "crs": result.crs,
         "notes": [],
     }
+
+
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of its finished (joined) children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _wangge_one(pos: int) -> CommunityPartition:
@@ -335,6 +345,7 @@ def run_wangge(layers: Layers, args: argparse.Namespace, total: int) -> tuple[Ru
         out["done"],
         total,
         out["notes"],
+        out.get("cpu", float("nan")),
     )
     return run, out["crs"]
 
@@ -437,7 +448,10 @@ def main(argv: list[str] | None = None) -> None:
             "to run them"
         )
     wangge_run, crs = run_wangge(layers, args, n)
-    console.print(f"  wangge: {wangge_run.seconds:.1f} s, {wangge_run.done}/{n} communities")
+    console.print(
+        f"  wangge: {wangge_run.seconds:.1f} s, {wangge_run.cpu:.1f} s of CPU (its process and "
+        f"workers), {wangge_run.done}/{n} communities"
+    )
     runs = [wangge_run, *run_peers(layers, args, args.peer_names, box)]
     measures = [measure(run, layers, crs) for run in runs]
     console.print(table(runs, measures, f"{layers.name}, seed {args.seed}"))

@@ -43,7 +43,9 @@ class LocalSearch:
 
     def __init__(self, labels, households, neighbours, compound, movable, side_m, params, rng):  # noqa: ANN001, PLR0913
         self.labels = labels.copy()
+        self.grid = self.labels.tolist()  # the same labels, for fast reads one unit at a time
         self.w = households.astype(float)
+        self.weight = self.w.tolist()
         self.nbrs = neighbours
         self.compound = compound
         self.movable = movable
@@ -56,19 +58,28 @@ class LocalSearch:
             self.members[int(g)].add(u)
         self.h = {g: float(self.w[list(m)].sum()) for g, m in self.members.items()}
         self.closed = {int(self.labels[u]) for u in np.flatnonzero(~movable)}
+        self.penalty: dict[float, float] = {}  # balance_penalty by households, memoised
         self.split_count: dict[object, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for u, c in enumerate(compound):
             if c is not None:
                 self.split_count[c][int(self.labels[u])] += 1
 
     # ------------------------------------------------------------------ deltas
+    def _balance(self, h: float) -> float:
+        """``balance_penalty(h)``; households are whole numbers, so few values recur."""
+        value = self.penalty.get(h)
+        if value is None:
+            value = self.penalty[h] = balance_penalty(h, self.params)
+        return value
+
     def _delta(self, u: int, a: int, b: int, len_to, bar_to) -> float:  # noqa: ANN001
-        w, p = self.w[u], self.params
+        w, p = self.weight[u], self.params
+        balance = self._balance
         delta = (
-            balance_penalty(self.h[a] - w, p)
-            - balance_penalty(self.h[a], p)
-            + balance_penalty(self.h[b] + w, p)
-            - balance_penalty(self.h[b], p)
+            balance(self.h[a] - w)
+            - balance(self.h[a])
+            + balance(self.h[b] + w)
+            - balance(self.h[b])
             + self.cut_w * (len_to[a] - len_to[b])
             + self.bar_w * (bar_to[b] - bar_to[a])
         )
@@ -95,10 +106,11 @@ class LocalSearch:
 
     def _move(self, u: int, a: int, b: int) -> None:
         self.labels[u] = b
+        self.grid[u] = b
         self.members[a].discard(u)
         self.members[b].add(u)
-        self.h[a] -= self.w[u]
-        self.h[b] += self.w[u]
+        self.h[a] -= self.weight[u]
+        self.h[b] += self.weight[u]
         c = self.compound[u]
         if c is not None:
             self.split_count[c][a] -= 1
@@ -106,11 +118,12 @@ class LocalSearch:
 
     # ------------------------------------------------------------------ search
     def _candidate(self, u: int, temperature: float) -> tuple[int, float] | None:
-        a = int(self.labels[u])
+        grid = self.grid
+        a = grid[u]
         len_to: dict[int, float] = defaultdict(float)
         bar_to: dict[int, float] = defaultdict(float)
         for v, length, bar in self.nbrs[u]:
-            g = int(self.labels[v])
+            g = grid[v]
             len_to[g] += length
             bar_to[g] += bar
         options = [g for g in len_to if g != a and g not in self.closed]
@@ -137,14 +150,14 @@ class LocalSearch:
                 _T_START * (_T_END / _T_START) ** (step / max(1, hot)) if step < hot else 0.0
             )
             moved = 0
-            for u in self.rng.permutation(movable):
-                a = int(self.labels[u])
+            for u in self.rng.permutation(movable).tolist():
+                a = self.grid[u]
                 if self.closed and a in self.closed:
                     continue
-                found = self._candidate(int(u), temperature)
-                if found is None or not self._stays_connected(int(u), a):
+                found = self._candidate(u, temperature)
+                if found is None or not self._stays_connected(u, a):
                     continue
-                self._move(int(u), a, found[0])
+                self._move(u, a, found[0])
                 score += found[1]
                 moved += 1
                 if score < best_score - 1e-12:

@@ -11,11 +11,9 @@ a grid of many small ones.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
-from gis.partition.search import balance_penalty
+from gis.partition.search import balance_penalties
 from gis.partition.treepart import random_tree
 from gis.partition.units import UnitGraph
 
@@ -49,6 +47,15 @@ class Recombiner:
         self.rng = rng
         self.cut_w = params.cut_weight / side_m
         self.bar_w = params.barrier_weight / side_m
+        # households are whole numbers: the balance penalty of every total, looked up
+        whole = bool(np.all(self.w == np.round(self.w)))
+        span = np.arange(self.w.sum() + 1.0) if whole else None
+        self.table = None if span is None else balance_penalties(span, params)
+
+    def _balance(self, h: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return balance_penalties(h, self.params)
+        return self.table[h.astype(np.int64)]
 
     def _pair_context(self, members: np.ndarray) -> dict:
         """Local arrays of the merged units of a pair, computed once per pair."""
@@ -59,11 +66,14 @@ class Recombiner:
         for k, key in enumerate(keys):
             if key is not None:
                 groups.setdefault(key, []).append(k)
+        a = [local[int(u)] for u in self.g.i[inside]]
+        b = [local[int(u)] for u in self.g.j[inside]]
         return {
             "n": len(members),
             "w": self.w[members],
-            "a": np.array([local[int(u)] for u in self.g.i[inside]], dtype=int),
-            "b": np.array([local[int(u)] for u in self.g.j[inside]], dtype=int),
+            "a": np.array(a, dtype=int),
+            "b": np.array(b, dtype=int),
+            "edges": (a, b),
             "length": self.g.length[inside],
             "barrier": self.g.barrier[inside],
             "compounds": [np.array(v) for v in groups.values() if len(v) > 1],
@@ -71,48 +81,48 @@ class Recombiner:
 
     def _score(self, ctx: dict, side: np.ndarray) -> float:
         """Objective of the two grids of a pair for a split (``side`` True = first grid)."""
+        return float(self._scores(ctx, side[None, :])[0])
+
+    def _scores(self, ctx: dict, sides: np.ndarray) -> np.ndarray:
+        """:meth:`_score` of every split, one per row of ``sides`` (True = first grid)."""
         p = self.params
-        ha = ctx["w"][side].sum()
+        ha = sides @ ctx["w"]
         hb = ctx["w"].sum() - ha
-        differ = side[ctx["a"]] != side[ctx["b"]]
-        cut = ctx["length"][differ].sum()
-        barrier_in = ctx["barrier"][~differ].sum()
-        split = sum(1 for idx in ctx["compounds"] if side[idx].any() and not side[idx].all())
+        differ = sides[:, ctx["a"]] != sides[:, ctx["b"]]
+        cut = differ @ ctx["length"]
+        barrier_in = ~differ @ ctx["barrier"]
+        split = np.zeros(len(sides))
+        for idx in ctx["compounds"]:
+            part = sides[:, idx]
+            split += part.any(axis=1) & ~part.all(axis=1)
         return (
-            balance_penalty(ha, p)
-            + balance_penalty(hb, p)
+            self._balance(ha)
+            + self._balance(hb)
             + self.cut_w * cut
             + self.bar_w * barrier_in
             + p.split_weight * split
         )
 
-    def _tree_cuts(self, ctx: dict) -> list[np.ndarray]:
-        """Candidate splits (boolean masks) from one random spanning tree of the pair."""
+    def _tree_cuts(self, ctx: dict) -> np.ndarray:
+        """Candidate splits from one random spanning tree of the pair, one mask per row.
+
+        The cuts whose two sides come closest to the target each, at most ``_SHORTLIST``,
+        best first; each mask is the subtree below the cut edge.
+        """
         n = ctx["n"]
-        tree = random_tree(n, ctx["a"], ctx["b"], self.rng)
+        tree = random_tree(n, *ctx["edges"], self.rng)
         if tree is None:
-            return []
+            return np.zeros((0, n), dtype=bool)
         order, parent = tree
-        sub = ctx["w"].copy()
-        for v in order[::-1][:-1]:
+        sub = ctx["w"].tolist()
+        for v in order[:0:-1]:
             sub[parent[v]] += sub[v]
         total = sub[0]
         p = self.params
-        dev = np.abs(sub[order[1:]] - p.target) + np.abs(total - sub[order[1:]] - p.target)
-        best = order[1:][np.argsort(dev, kind="stable")[:_SHORTLIST]]
-        children: dict[int, list[int]] = defaultdict(list)
-        for v in order[1:]:
-            children[int(parent[v])].append(int(v))
-        cuts = []
-        for v in best:
-            mask = np.zeros(n, dtype=bool)
-            stack = [int(v)]
-            while stack:
-                x = stack.pop()
-                mask[x] = True
-                stack.extend(children[x])
-            cuts.append(mask)
-        return cuts
+        below = np.array(sub)[order[1:]]
+        dev = np.abs(below - p.target) + np.abs(total - below - p.target)
+        best = np.asarray(order[1:])[np.argsort(dev, kind="stable")[:_SHORTLIST]]
+        return _subtree_masks(order, parent, best.tolist(), n)
 
     def recombine(self, labels: np.ndarray, a: int, b: int, trees: int = _TREES) -> bool:
         """Try to improve grids ``a`` and ``b``; change ``labels`` in place if it helps."""
@@ -123,8 +133,10 @@ class Recombiner:
         best_score = self._score(ctx, labels[members] == a)
         best_mask = None
         for _ in range(trees):
-            for mask in self._tree_cuts(ctx):
-                score = self._score(ctx, mask)
+            cuts = self._tree_cuts(ctx)
+            if not len(cuts):
+                continue
+            for mask, score in zip(cuts, self._scores(ctx, cuts).tolist(), strict=True):
                 if score < best_score - 1e-12:
                     best_score, best_mask = score, mask
         if best_mask is None:
@@ -160,3 +172,16 @@ class Recombiner:
                for pr in pairs}  # fmt: skip
         ordered = sorted(pairs, key=lambda pr: (-dev[pr], pr))
         return [(int(x), int(y)) for x, y in ordered]
+
+
+def _subtree_masks(order: list[int], parent: list[int], roots: list[int], n: int) -> np.ndarray:
+    """One row per root: the units of the tree at or below it (``order`` from the tree's root).
+
+    A unit's row bits are its parent's plus its own, so one pass down the tree does all.
+    """
+    bit = {v: 1 << c for c, v in enumerate(roots)}
+    bits = [0] * n
+    for v in order[1:]:
+        bits[v] = bits[parent[v]] | bit.get(v, 0)
+    rows = np.arange(len(roots), dtype=np.int64)[:, None]
+    return ((np.array(bits, dtype=np.int64)[None, :] >> rows) & 1).astype(bool)

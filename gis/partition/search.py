@@ -91,6 +91,15 @@ def balance_penalty(h: float, params: PartitionParams) -> float:
     return d * d + _WALL * excess * excess + step
 
 
+def balance_penalties(h: np.ndarray, params: PartitionParams) -> np.ndarray:
+    """:func:`balance_penalty` of every value of ``h``, element by element (the same floats)."""
+    d = (h - params.target) / params.target
+    excess = np.maximum(0.0, np.abs(d) - 0.97 * params.tolerance)
+    out = (h < params.lower) | (h > params.upper)
+    step = np.where(out, params.out_of_band_cost, 0.0)
+    return d * d + _WALL * excess * excess + step
+
+
 def components(n: int, graph: UnitGraph, members: np.ndarray) -> list[np.ndarray]:
     """Connected components among the units in ``members`` (indices into 0…n-1)."""
     keep = np.zeros(n, dtype=bool)

@@ -20,11 +20,12 @@ _MAX_TREES = 64
 _GOOD_ENOUGH = 0.25  # stop drawing trees once a cut is within this share of the band
 
 
-def random_tree(n: int, a: np.ndarray, b: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray] | None:  # noqa: ANN001
+def random_tree(n: int, a, b, rng) -> tuple[list[int], list[int]] | None:  # noqa: ANN001
     """A random spanning tree of a small graph, rooted at 0, as (BFS order, parent).
 
-    Kruskal's algorithm on the edges in random order (union-find in plain Python: the
-    graphs are a few dozen units, where scipy's sparse machinery costs more than the work).
+    Kruskal's algorithm on the edges ``a[e] - b[e]`` (sequences of unit positions) in
+    random order (union-find in plain Python: the graphs are a few dozen units, where
+    scipy's sparse machinery costs more than the work). ``parent`` of the root is -1.
     Returns None when the graph is not connected.
     """
     root = list(range(n))
@@ -35,10 +36,12 @@ def random_tree(n: int, a: np.ndarray, b: np.ndarray, rng) -> tuple[np.ndarray, 
             x = root[x]
         return x
 
+    a = a.tolist() if isinstance(a, np.ndarray) else a
+    b = b.tolist() if isinstance(b, np.ndarray) else b
     adj: list[list[int]] = [[] for _ in range(n)]
     joined = 0
-    for e in rng.permutation(len(a)):
-        x, y = int(a[e]), int(b[e])
+    for e in rng.permutation(len(a)).tolist():
+        x, y = a[e], b[e]
         rx, ry = find(x), find(y)
         if rx != ry:
             root[rx] = ry
@@ -49,7 +52,7 @@ def random_tree(n: int, a: np.ndarray, b: np.ndarray, rng) -> tuple[np.ndarray, 
                 break
     if joined < n - 1:
         return None
-    order, parent = [0], np.full(n, -1)
+    order, parent = [0], [-1] * n
     seen = [False] * n
     seen[0] = True
     for v in order:
@@ -58,7 +61,7 @@ def random_tree(n: int, a: np.ndarray, b: np.ndarray, rng) -> tuple[np.ndarray, 
                 seen[x] = True
                 parent[x] = v
                 order.append(x)
-    return np.array(order), parent
+    return order, parent
 
 
 class _Subgraph:
@@ -68,8 +71,8 @@ class _Subgraph:
         local = {int(u): k for k, u in enumerate(units)}
         inside = np.isin(graph.i, units) & np.isin(graph.j, units)
         self.units = units
-        self.a = np.array([local[int(u)] for u in graph.i[inside]], dtype=int)
-        self.b = np.array([local[int(u)] for u in graph.j[inside]], dtype=int)
+        self.a = [local[int(u)] for u in graph.i[inside]]
+        self.b = [local[int(u)] for u in graph.j[inside]]
 
     def best_cut(self, w: np.ndarray, goal: float, band: float, rng) -> np.ndarray | None:  # noqa: ANN001
         """Mask of one side of the best tree cut towards ``goal`` households."""
@@ -81,10 +84,10 @@ class _Subgraph:
             if tree is None:
                 return None
             order, parent = tree
-            sub = w.copy()
-            for v in order[::-1][:-1]:
-                sub[parent[v]] += sub[v]
-            cand = order[1:]
+            below = w.tolist()
+            for v in order[:0:-1]:
+                below[parent[v]] += below[v]
+            sub, cand = np.array(below), np.array(order[1:])
             dev_in = np.abs(sub[cand] - goal)
             dev_out = np.abs(total - sub[cand] - goal)
             pick = int(np.argmin(np.minimum(dev_in, dev_out)))
@@ -97,10 +100,10 @@ class _Subgraph:
         return best_mask
 
 
-def _subtree_mask(order: np.ndarray, parent: np.ndarray, root: int, n: int) -> np.ndarray:
+def _subtree_mask(order: list[int], parent: list[int], root: int, n: int) -> np.ndarray:
     children: dict[int, list[int]] = defaultdict(list)
     for v in order[1:]:
-        children[int(parent[v])].append(int(v))
+        children[parent[v]].append(v)
     mask = np.zeros(n, dtype=bool)
     stack = [root]
     while stack:

@@ -227,9 +227,13 @@ def unit_graph(units: Units, main_roads: gpd.GeoSeries | None = None) -> UnitGra
     i, j = tree.query(regions, predicate="dwithin", distance=_TOUCH_M)
     keep = (i < j) & present[i] & present[j]
     i, j = i[keep], j[keep]
-    shared = shapely.intersection(
-        shapely.boundary(regions[i]), shapely.buffer(shapely.boundary(regions[j]), _TOUCH_M)
-    )
+    # each region's outline (and its rim) once, not once per pair it is in
+    outline = np.full(len(regions), None, dtype=object)
+    rim = np.full(len(regions), None, dtype=object)
+    ends, starts = np.unique(j), np.unique(np.concatenate([i, j]))
+    outline[starts] = shapely.boundary(regions[starts])
+    rim[ends] = shapely.buffer(outline[ends], _TOUCH_M)
+    shared = shapely.intersection(outline[i], rim[j])
     length = shapely.length(shared)
     rook = length >= _MIN_SHARED_M
     i, j, shared, length = i[rook], j[rook], shared[rook], length[rook]
