@@ -15,8 +15,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api import access, background
 from api.auth import actor
-from api.database import connect
+from api.database import async_pool, connect
 from api.errors import install_error_handlers
+from api.fast_lookup import FastLookup
 from api.routers import (
     auth,
     features,
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = connect(settings.db)
         actor.install(engine)
         app.state.engine = engine
+        lookup_pool = async_pool(engine, settings.db.pool_size)
+        await lookup_pool.open()
+        app.state.lookup_pool = lookup_pool
         background.start(app, settings.server.background_workers)
         # what start-up built (modules, tables, settings) lives as long as the process:
         # out of the collector's reach, its full collections stop pausing requests
@@ -65,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             background.stop(app)
+            del app.state.lookup_pool
+            await lookup_pool.close()
             engine.dispose()
 
     app = FastAPI(
@@ -77,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # GeoJSON and vector tiles shrink 3-5x; small answers (/lookup) are sent as they are
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # the hotline's GET /lookup, answered before routing (the route answers the rest)
+    app.add_middleware(FastLookup)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(home.router)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -72,6 +73,19 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             raise sa.exc.DisconnectionError(str(exc)) from exc
 
     return engine
+
+
+def async_pool(engine: Engine, size: int) -> AsyncConnectionPool:
+    """An async psycopg pool on ``engine``'s database, for the loop's own queries.
+
+    Up to ``size`` connections in autocommit (one round trip per read), opened as needed;
+    open it with ``await pool.open()``. A connection that breaks in use is discarded when
+    returned. Used by :mod:`api.fast_lookup`, which leaves any failure to the routes.
+    """
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return AsyncConnectionPool(
+        conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True}
+    )
 
 
 def alembic_config(url: str | None = None) -> Config:

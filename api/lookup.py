@@ -9,11 +9,15 @@ with ``ILIKE '%…%'`` (trigram indexes from migration 0003 serve it).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
 import sqlalchemy as sa
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 
 from api import models as m
@@ -95,28 +99,60 @@ def lookup(engine: Engine, point: LonLat, day: date | None = None) -> dict:
     NotFoundError
         If no community contains the point.
     """
-    params = {"lon": point.lon, "lat": point.lat, "day": day or date.today()}
     with read_connection(engine) as conn:
-        row = conn.execute(_lookup_statement(), params).one_or_none()
+        row = conn.execute(_lookup_statement(), _lookup_params(point, day)).one_or_none()
     if row is None:
         raise NotFoundError(
             f"no community contains the point lon {point.lon}, lat {point.lat}",
             fix="give WGS84 longitude and latitude (not GCJ-02 or BD-09) of a place inside "
             "the imported communities",
         )
+    return lookup_answer(row._mapping, point)
+
+
+async def lookup_async(pool: AsyncConnectionPool, point: LonLat) -> dict | None:
+    """:func:`lookup` on an async psycopg pool, ``None`` where no community holds ``point``.
+
+    The same statement, compiled once to psycopg's SQL; the serving loop waits on the
+    database without a thread of its own (see :mod:`api.fast_lookup`).
+    """
+    sql, fixed = _lookup_sql()
+    async with pool.connection() as conn:
+        cursor = conn.cursor(row_factory=dict_row)
+        await cursor.execute(sql, {**fixed, **_lookup_params(point, None)})
+        row = await cursor.fetchone()
+    return None if row is None else lookup_answer(row, point)
+
+
+def lookup_answer(row: Mapping, point: LonLat) -> dict:
+    """The answer of :func:`lookup` from a row of the lookup statement."""
     grid = None
-    if row.grid_code is not None:
+    if row["grid_code"] is not None:
         grid = {
-            "code": row.grid_code, "name": f"{row.community_name}第{row.seq}网格", "seq": row.seq,
-            "households": row.households, "buildings": row.buildings, "area_m2": row.area_m2,
-            "plan_id": row.plan_id, "staff": row.staff or [],
+            "code": row["grid_code"], "name": f"{row['community_name']}第{row['seq']}网格",
+            "seq": row["seq"], "households": row["households"], "buildings": row["buildings"],
+            "area_m2": row["area_m2"], "plan_id": row["plan_id"], "staff": row["staff"] or [],
         }  # fmt: skip
     return {
         "point": {"lon": point.lon, "lat": point.lat},
-        "street": {"code": row.street_code, "name": row.street_name},
-        "community": {"code": row.community_code, "name": row.community_name},
+        "street": {"code": row["street_code"], "name": row["street_name"]},
+        "community": {"code": row["community_code"], "name": row["community_name"]},
         "grid": grid,
     }
+
+
+def _lookup_params(point: LonLat, day: date | None) -> dict:
+    return {"lon": point.lon, "lat": point.lat, "day": day or date.today()}
+
+
+@cache
+def _lookup_sql() -> tuple[str, dict]:
+    """The lookup statement as psycopg SQL, and the values of its fixed parameters."""
+    compiled = _lookup_statement().compile(dialect=psycopg_dialect())
+    # the IN list becomes one parameter per value; lon, lat and day are bound on each call
+    state = compiled.construct_expanded_state({"lon": 0.0, "lat": 0.0, "day": date.today()})
+    fixed = {k: v for k, v in state.parameters.items() if k not in ("lon", "lat", "day")}
+    return state.statement, fixed
 
 
 def _like(text: str, *, prefix: bool = False) -> str:

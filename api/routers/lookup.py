@@ -77,9 +77,11 @@ class SearchHit(BaseModel):
     bbox: tuple[float, float, float, float]
 
 
-# /lookup is the hotline's question, asked all day: FastAPI runs every sync dependency and
-# handler in its thread pool, one hop each, so the point and the engine come from async
-# dependencies and the query takes the only hop (3 hops down to 1; see bench/lookup.py).
+# /lookup is the hotline's question, asked all day. A well-formed request is answered by
+# api.fast_lookup before routing; this route documents it (OpenAPI) and answers the rest
+# (errors above all). FastAPI runs every sync dependency and handler in its thread pool, one
+# hop each, so the point and the engine come from async dependencies and the query takes
+# the only hop.
 Lon = Annotated[float, Query(description="longitude, WGS84 degrees", examples=[118.79])]
 Lat = Annotated[float, Query(description="latitude, WGS84 degrees", examples=[32.045])]
 
