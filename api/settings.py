@@ -100,9 +100,18 @@ class ServerSettings(BaseSettings):
     map_attribution : str
         ``WANGGE_MAP_ATTRIBUTION``: credit for the data on the web map (required when
         OpenStreetMap data are shown); empty for none.
+    workers : int
+        ``WANGGE_WORKERS``: server processes of ``wangge serve``, each on a socket of its
+        own; one per core serves the most. Each has its own database pools, background
+        processes and login rate limits.
+    log_level : str
+        ``WANGGE_LOG_LEVEL``: what the server logs (``debug``, ``info``, ``warning``,
+        ``error``).
+    access_log : bool
+        ``WANGGE_ACCESS_LOG``: log a line per request (at ``info``).
     background_workers : int
-        ``WANGGE_BACKGROUND_WORKERS``: processes that run partitions for the API, so a
-        long run does not hold up the server.
+        ``WANGGE_BACKGROUND_WORKERS``: processes (per server process) that run partitions
+        for the API, so a long run does not hold up the server.
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
@@ -111,6 +120,9 @@ class ServerSettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     title: str = "wangge 网格"
     map_attribution: str = ""
+    workers: int = Field(1, ge=1, le=64)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    access_log: bool = True
     background_workers: int = Field(1, ge=1, le=64)
 
 

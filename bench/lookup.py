@@ -7,7 +7,7 @@ the list. Before the load, a sample of the points is asked once to check every a
 
     python bench/lookup.py                          # creates, loads and drops a database
     python bench/lookup.py --workers 1,2,3 --database-url postgresql+psycopg://…
-    python bench/lookup.py --accept shared,reuseport    # one socket, or one per worker
+    python bench/lookup.py --accept serve,shared,reuseport  # wangge serve; uvicorn's
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import shapely
 from district import District, add_arguments, district_database
 from rich.console import Console
 from rich.table import Table
-from serving import load_average, run_wrk_counted, uvicorn_server
+from serving import load_average, run_wrk_counted, uvicorn_server, wangge_serve
 
 #: Goal of the issue.
 GOAL_RATE, GOAL_P99_MS = 2000, 25.0
@@ -68,9 +68,10 @@ def main() -> int:
         "--pool-size", type=int, help="WANGGE_POOL_SIZE of the app (default: the app's own)"
     )
     parser.add_argument(
-        "--accept", default="shared",
-        help="how workers take connections, comma-separated: shared (uvicorn --workers, one "
-        "socket) and/or reuseport (one uvicorn per worker, SO_REUSEPORT)",
+        "--accept", default="serve",
+        help="how the server is run, comma-separated: serve (`wangge serve --workers N`: a "
+        "SO_REUSEPORT socket per worker), shared (uvicorn --workers, one socket) and/or "
+        "reuseport (one uvicorn per worker on a SO_REUSEPORT socket, started by the bench)",
     )  # fmt: skip
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--label", default="", help="a name for this revision in the table")
@@ -88,10 +89,15 @@ def main() -> int:
             env["WANGGE_POOL_SIZE"] = str(args.pool_size)
         cases = [(int(w), a) for w in args.workers.split(",") for a in args.accept.split(",")]
         for workers, accept in cases:
-            with uvicorn_server(
-                "wangge", sys.executable, ["api.app:create_app", "--factory"],
-                env, workers=workers, ready_path="/healthz", reuse_port=accept == "reuseport",
-            ) as server:  # fmt: skip
+            if accept == "serve":
+                running = wangge_serve(sys.executable, env, workers=workers,
+                                       ready_path="/healthz")  # fmt: skip
+            else:
+                running = uvicorn_server(
+                    "wangge", sys.executable, ["api.app:create_app", "--factory"], env,
+                    workers=workers, ready_path="/healthz", reuse_port=accept == "reuseport",
+                )  # fmt: skip
+            with running as server:
                 ok, with_grid = check(server.url, paths)
                 console.print(
                     f"  {workers} workers ({accept}): check {ok}/200 answered, "

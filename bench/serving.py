@@ -129,12 +129,40 @@ def uvicorn_server(
             "--workers", str(workers),
         ]  # fmt: skip
         processes.append(subprocess.Popen(argv, **popen))
+    with _until_stopped(name, port, processes, ready_path, timeout, Path(log.name)) as server:
+        yield server
+
+
+@contextmanager
+def wangge_serve(
+    python: Path | str, env: dict[str, str], *, workers: int, ready_path: str,
+    timeout: float = 60,
+) -> Iterator[Server]:  # fmt: skip
+    """Run ``wangge serve --workers N`` (the product's own server) until the context ends.
+
+    ``python``: the venv's interpreter; its ``wangge`` script is run.
+    """
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="bench-serve-", suffix=".log", delete=False)
+    wangge = Path(python).with_name("wangge")
+    argv = [str(wangge), "serve", "--workers", str(workers), "--port", str(port)]
+    env = {**os.environ, "WANGGE_LOG_LEVEL": "warning", "WANGGE_ACCESS_LOG": "false", **env}
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    with _until_stopped("wangge", port, [process], ready_path, timeout, Path(log.name)) as server:
+        yield server
+
+
+@contextmanager
+def _until_stopped(
+    name: str, port: int, processes: list[subprocess.Popen], ready_path: str, timeout: float,
+    log: Path,
+) -> Iterator[Server]:  # fmt: skip
     server = Server(name, f"http://127.0.0.1:{port}", processes[0], processes[1:])
     try:
-        _wait_ready(server, ready_path, timeout, Path(log.name))
+        _wait_ready(server, ready_path, timeout, log)
         yield server
     except BaseException:
-        print(f"{name}'s log:\n{Path(log.name).read_text()[-3000:]}", file=sys.stderr)
+        print(f"{name}'s log:\n{log.read_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
         for process in processes:
@@ -145,7 +173,7 @@ def uvicorn_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        Path(log.name).unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
 
 
 #: One uvicorn on the inherited socket ``argv[1]``: ``argv[2]`` the app, ``--factory``.

@@ -121,4 +121,4 @@ def demo(
             os.environ.setdefault("WANGGE_PRINT_ROADS", str((folder / "roads.gpkg").resolve()))
         server = ServerSettings()
         console.print("[bold green]sample loaded[/]")
-        run(host or server.host, port or server.port)
+        run(host or server.host, port or server.port, server.workers)
