@@ -11,6 +11,7 @@ from gis.partition.forced import flag_forced
 from gis.partition.local_search import LocalSearch
 from gis.partition.params import PartitionParams
 from gis.partition.recom import Recombiner
+from gis.partition.repair import repair_far_grids
 from gis.partition.search import (
     NO_HOUSEHOLDS,
     OVERSIZED,
@@ -44,7 +45,9 @@ def assign_units(
     main-road weight raised by ``params.barrier_retry_factors`` follow, and one is kept
     when it has fewer such grids and no more grids out of band. Grids still out of band
     are flagged when the units provably force them
-    (:func:`gis.partition.forced.flag_forced`), only as many as the proof shows.
+    (:func:`gis.partition.forced.flag_forced`), only as many as the proof shows; an
+    unflagged grid still beyond ±25% is then drawn again with its neighbours when they
+    can all come within ±25% (:func:`gis.partition.repair.repair_far_grids`).
     """
     best, best_key = None, None
     retry = replace(
@@ -62,6 +65,7 @@ def assign_units(
     best = _fewer_crossings(best, best_key[0], units, graph, area_m2, retry, rng)
     if _quality(best, units, graph, area_m2, params)[0] > 0:
         best = flag_forced(best, units.households, graph, params)
+        best = repair_far_grids(best, units.households, graph, params)
     return best
 
 

@@ -77,21 +77,22 @@ def band_drawable(
     """
     if len(group) < k:
         return Drawable(False)
-    a, b = _local_edges(group, graph)
+    a, b = local_edges(group, graph)
     status, x = _solve(households[group].astype(float), a, b, k, params, node_limit)
     if x is not None:
         return Drawable(True, x)
     return Drawable(False if status == _INFEASIBLE else None)
 
 
-def _local_edges(units: np.ndarray, graph: UnitGraph) -> tuple[np.ndarray, np.ndarray]:
+def local_edges(units: np.ndarray, graph: UnitGraph) -> tuple[np.ndarray, np.ndarray]:
+    """The edges of ``graph`` among ``units``, as positions in ``units`` (each edge once)."""
     local = np.full(graph.n, -1)
     local[units] = np.arange(len(units))
     inside = (local[graph.i] >= 0) & (local[graph.j] >= 0)
     return local[graph.i[inside]], local[graph.j[inside]]
 
 
-class _Rows:
+class SparseRows:
     """Sparse constraint rows, appended one at a time."""
 
     def __init__(self) -> None:
@@ -102,6 +103,7 @@ class _Rows:
         self.hi: list[float] = []
 
     def add(self, entries, low: float, high: float) -> None:  # noqa: ANN001
+        """Add the row ``low <= Σ val · x[col] <= high`` for ``(col, val)`` in ``entries``."""
         r = len(self.lo)
         for col, val in entries:
             self.rows.append(r)
@@ -111,6 +113,7 @@ class _Rows:
         self.hi.append(high)
 
     def constraint(self, nvar: int) -> LinearConstraint:
+        """The rows so far over ``nvar`` variables, for :func:`scipy.optimize.milp`."""
         shape = (len(self.lo), nvar)
         matrix = csr_matrix(coo_matrix((self.vals, (self.rows, self.cols)), shape=shape))
         return LinearConstraint(matrix, self.lo, self.hi)
@@ -136,7 +139,7 @@ def _solve(h, a, b, k, params, node_limit):  # noqa: ANN001, ANN202
         return 2 * nx + e * k + g
 
     nvar, big = 2 * nx + arcs * k, float(n)
-    rows = _Rows()
+    rows = SparseRows()
     for u in range(n):
         rows.add([(xi(u, g), 1.0) for g in range(k)], 1, 1)
     inflow: list[list[int]] = [[] for _ in range(n)]

@@ -22,6 +22,13 @@ them), and flags the grids the proofs cover, no more:
     such ``k`` (:func:`gis.partition.exact.band_drawable`; components of up to
     ``MAX_LAYOUT_UNITS`` units, within ``LAYOUT_NODES`` branch-and-bound nodes: a work
     limit, not a time limit, so a busy machine gives the same flags). One grid is flagged.
+    The same holds of a part of a larger component: cut the edges whose two units hold
+    more than the band together, and every grid in band lies within one of the
+    resulting clusters (:func:`band_clusters`); a cluster whose units cannot all go into
+    grids in band (:func:`cluster_cannot_fill`: by sizes, or by the programme on up to
+    ``MAX_LAYOUT_UNITS`` units) leaves one of its units in a grid out of band. On the
+    synthetic city: seven buildings of 114-199 households walled in by compounds of
+    263-275, whose grids in band can only be pairs of them.
 
 When the programme instead finds a drawing with every grid in band, the component is
 drawn so: the search had missed it. Grids out of band beyond the proven number stay
@@ -190,12 +197,75 @@ def _count_bound(group, households, graph, params):  # noqa: ANN001, ANN202
     if bound.grids_out > 0:
         return bound.grids_out, SIZES, None
     counts = band_counts(float(hh.sum()), params.lower, params.upper)
-    if not bound.proven or not counts or len(group) > MAX_LAYOUT_UNITS:
-        return 0, "", None
-    for k in counts:
-        drawable = band_drawable(group, households, graph, k, params, node_limit=LAYOUT_NODES)
-        if drawable.possible:
-            return 0, "", drawable.labels
-        if drawable.possible is None:
-            return 0, "", None
-    return 1, LAYOUT, None
+    tried = bound.proven and counts and len(group) <= MAX_LAYOUT_UNITS
+    if tried:
+        verdicts = []
+        for k in counts:
+            drawable = band_drawable(group, households, graph, k, params, node_limit=LAYOUT_NODES)
+            if drawable.possible:
+                return 0, "", drawable.labels
+            verdicts.append(drawable.possible)
+            if drawable.possible is None:
+                break
+        if all(v is False for v in verdicts):
+            return 1, LAYOUT, None
+    clusters = [c for c in band_clusters(group, households, graph, params) if len(c) < len(group)]
+    if any(cluster_cannot_fill(c, households, graph, params) for c in clusters):
+        return 1, LAYOUT, None
+    return 0, "", None
+
+
+def band_clusters(
+    group: np.ndarray, households: np.ndarray, graph: UnitGraph, params: PartitionParams
+) -> list[np.ndarray]:
+    """The units of ``group`` split where two neighbours hold more than the band together.
+
+    A grid in band holds at most ``params.upper`` households, so it never holds both
+    ends of such an edge (households are never negative), and its units are connected
+    through the other edges: every grid in band lies within one cluster.
+    """
+    inside = np.zeros(graph.n, dtype=bool)
+    inside[group] = True
+    light = inside[graph.i] & inside[graph.j]
+    light &= households[graph.i] + households[graph.j] <= params.upper
+    cut = UnitGraph(
+        graph.n, graph.i[light], graph.j[light], graph.length[light], graph.barrier[light]
+    )
+    return components(graph.n, cut, group)
+
+
+def cluster_cannot_fill(
+    cluster: np.ndarray, households: np.ndarray, graph: UnitGraph, params: PartitionParams
+) -> bool:
+    """Whether the units of ``cluster`` cannot all lie in grids in band (then one grid is out).
+
+    Grids in band lie within one cluster each (:func:`band_clusters`), so if every unit
+    of the cluster were in a grid in band, those grids would split the cluster into
+    connected groups in band. Proven impossible by the households alone
+    (:func:`fewest_out_of_band`, no grid count with its mean in band, up to
+    ``MAX_UNITS`` units) or by the flow programme on the cluster's adjacency (up to
+    ``MAX_LAYOUT_UNITS`` units, ``LAYOUT_NODES`` nodes per grid count); undecided is False.
+
+    Examples
+    --------
+    >>> from gis.partition.params import PartitionParams
+    >>> h = np.array([150, 150, 150])  # a triangle: two make a grid, the third is left over
+    >>> g = UnitGraph(3, np.array([0, 0, 1]), np.array([1, 2, 2]), np.ones(3), np.zeros(3))
+    >>> cluster_cannot_fill(np.arange(3), h, g, PartitionParams())
+    True
+    """
+    hh = households[cluster]
+    if hh.sum() <= 0:
+        return False
+    if len(cluster) == 1:
+        return not params.lower <= hh[0] <= params.upper
+    bound = fewest_out_of_band(hh, params.lower, params.upper)
+    if bound.grids_out > 0:
+        return True
+    if not bound.proven or len(cluster) > MAX_LAYOUT_UNITS:
+        return False
+    for k in band_counts(float(hh.sum()), params.lower, params.upper):
+        drawable = band_drawable(cluster, households, graph, k, params, node_limit=LAYOUT_NODES)
+        if drawable.possible is not False:
+            return False
+    return True

@@ -99,3 +99,22 @@ def test_size_bound_matches_enumeration_of_every_grouping(seed):
         for grouping in map(np.array, itertools.product(range(k), repeat=len(h)))
     ) if bound.counts else 1  # fmt: skip
     assert bound.grids_out == best
+
+
+def _triangle_then_path() -> tuple[np.ndarray, UnitGraph]:
+    """Three units of 150 in a triangle (0, 1, 2), a 200 (3) touching 0 and 2, then a
+    path of 44 units of 25 from the 200: too many units for the sizes and layout
+    programmes, and no unit stranded (any two of the triangle make 300)."""
+    h = np.array([150, 150, 150, 200] + [25] * 44)
+    edges = [(0, 1), (0, 2), (1, 2), (0, 3), (2, 3)] + [(u, u + 1) for u in range(3, 47)]
+    i, j = np.array(edges).T
+    return h, UnitGraph(len(h), i, j, np.full(len(i), 10.0), np.zeros(len(i)))
+
+
+def test_a_cluster_the_band_cannot_fill_flags_one_grid_in_a_large_component():
+    # 150 + 200 > 345: grids in band hold triangle units only or none; 450 households
+    # make no whole number of grids in band, so some triangle unit is in a grid out of band
+    h, graph = _triangle_then_path()
+    labels = np.array([0, 0, 1, 1] + [2 + u // 11 for u in range(44)])
+    result = flag_forced(Assignment(labels), h, graph, P)
+    assert _out(result, h) == [1] and result.flags == {1: [LAYOUT]}
