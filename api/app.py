@@ -56,9 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = connect(settings.db)
         actor.install(engine)
         app.state.engine = engine
-        lookup_pool = async_pool(engine, settings.db.pool_size)
-        await lookup_pool.open()
-        app.state.lookup_pool = lookup_pool
+        # the loop's own queries (/lookup, tiles), without a thread each
+        pool = async_pool(engine, settings.db.pool_size)
+        await pool.open()
+        app.state.async_pool = pool
         background.start(app, settings.server.background_workers)
         # what start-up built (modules, tables, settings) lives as long as the process:
         # out of the collector's reach, its full collections stop pausing requests
@@ -69,8 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             background.stop(app)
-            del app.state.lookup_pool
-            await lookup_pool.close()
+            del app.state.async_pool
+            await pool.close()
             engine.dispose()
 
     app = FastAPI(

@@ -7,16 +7,20 @@ The app's lifespan and the CLI both go through :func:`connect`.
 from __future__ import annotations
 
 import time
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -78,14 +82,41 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 def async_pool(engine: Engine, size: int) -> AsyncConnectionPool:
     """An async psycopg pool on ``engine``'s database, for the loop's own queries.
 
-    Up to ``size`` connections in autocommit (one round trip per read), opened as needed;
-    open it with ``await pool.open()``. A connection that breaks in use is discarded when
-    returned. Used by :mod:`api.fast_lookup`, which leaves any failure to the routes.
+    Up to ``2 * size`` connections in autocommit (one round trip per read), opened as
+    needed, as :func:`make_engine`'s are; open it with ``await pool.open()``. As there, a
+    connection idle for more than :data:`PING_AFTER_IDLE_S` is pinged when taken and
+    replaced if the server has gone, and one that breaks in use raises (the app answers
+    503) and is discarded. Used by :mod:`api.fast_lookup` and the tile route.
     """
+    returned: WeakKeyDictionary[AsyncConnection, float] = WeakKeyDictionary()
+
+    async def note_return(conn: AsyncConnection) -> None:
+        returned[conn] = time.monotonic()
+
+    async def ping_if_idle(conn: AsyncConnection) -> None:
+        if time.monotonic() - returned.get(conn, 0.0) > PING_AFTER_IDLE_S:
+            await AsyncConnectionPool.check_connection(conn)  # raises: the pool replaces it
+
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     return AsyncConnectionPool(
-        conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True}
-    )
+        conninfo, min_size=1, max_size=2 * size, open=False, kwargs={"autocommit": True},
+        check=ping_if_idle, reset=note_return,
+    )  # fmt: skip
+
+
+@cache
+def psycopg_statement(statement: sa.Executable, bound: tuple[str, ...]) -> tuple[str, dict]:
+    """``statement`` compiled once for psycopg: its SQL, and the values of its fixed parameters.
+
+    ``bound`` names the parameters given on each call; the rest keep the values they were
+    built with. For the loop's own queries on :func:`async_pool`, which bypass SQLAlchemy's
+    execution (and so its statement cache) to save its per-call work.
+    """
+    compiled = statement.compile(dialect=psycopg_dialect())
+    # an IN list becomes one parameter per value here
+    state = compiled.construct_expanded_state(dict.fromkeys(bound))
+    fixed = {k: v for k, v in state.parameters.items() if k not in bound}
+    return state.statement, fixed
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import psycopg
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 
 from api.auth.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from gis.errors import (
@@ -90,3 +92,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(sa.exc.OperationalError, _db_down)  # type: ignore[arg-type]
     app.add_exception_handler(sa.exc.InterfaceError, _db_down)  # type: ignore[arg-type]
+    # the same from the async pool (api.database.async_pool), which SQLAlchemy does not wrap
+    for error in (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout):
+        app.add_exception_handler(error, _db_down)  # type: ignore[arg-type]

@@ -42,7 +42,7 @@ GZIP_FROM_BYTES = 1000
 class FastLookup:
     """ASGI middleware: answer well-formed ``GET /lookup`` requests without the framework.
 
-    The async pool is ``app.state.lookup_pool`` (set by the app's lifespan); without it
+    The async pool is ``app.state.async_pool`` (set by the app's lifespan); without it
     every request goes on to the app.
     """
 
@@ -60,7 +60,7 @@ class FastLookup:
 
     async def _answer(self, scope: Scope) -> bytes | None:
         """The JSON answer, or ``None`` to let the app answer (and explain) instead."""
-        pool = getattr(scope["app"].state, "lookup_pool", None)
+        pool = getattr(scope["app"].state, "async_pool", None)
         point = parse_point(scope["query_string"])
         if pool is None or point is None or rule_for("GET", PATH) is not PUBLIC:
             return None

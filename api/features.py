@@ -16,13 +16,16 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Literal
 
 import sqlalchemy as sa
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.engine import Engine
 
 from api import models as m
+from api.database import psycopg_statement
 from api.params import BBox, Paging, TileXYZ
 from api.plans.reading import in_force
 from gis.chinacoords import wgs84_to_gcj02
@@ -387,34 +390,41 @@ def feature(engine: Engine, name: str, key: str, *, flip_axes: bool = False) -> 
     return text
 
 
-def tile_envelope(tile: TileXYZ) -> tuple[sa.ColumnElement, sa.ColumnElement]:
-    """The tile's envelope in EPSG:3857, and its buffered envelope in EPSG:4326."""
-    envelope = sa.func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-    margin = WORLD_M / 2**tile.z * BUFFER / EXTENT
-    return envelope, sa.func.ST_Transform(sa.func.ST_Expand(envelope, margin), m.SRID)
+def tile_margin(z: int) -> float:
+    """The tile buffer at zoom ``z``, in EPSG:3857 metres."""
+    return WORLD_M / 2**z * BUFFER / EXTENT
 
 
-def tile_query(layer: Layer, tile: TileXYZ, shift: tuple[float, float] | None = None) -> sa.Select:
-    """``ST_AsMVT`` of the layer's features in ``tile``: one bytea, empty when none.
+@cache
+def tile_statement(name: str, *, simplify: bool, shifted: bool) -> sa.Select:
+    """``ST_AsMVT`` of layer ``name``'s features in a tile: one bytea, empty when none.
 
-    ``shift`` (degrees of longitude, latitude) moves every feature before tiling, and picks
-    the features that land in the tile once moved (see :func:`gcj02_shift`).
+    Built once per layer and variant, with the tile bound as parameters (see
+    :func:`tile_params`): ``z``, ``x``, ``y``, ``margin`` (the buffer in EPSG:3857
+    metres), ``day``, and ``tolerance`` (degrees) with ``simplify``, ``dx``/``dy``
+    (degrees) with ``shifted``, which moves every feature before tiling and picks the
+    features that land in the tile once moved (see :func:`gcj02_shift`).
     """
-    src = layer.subquery()
-    envelope, envelope_4326 = tile_envelope(tile)
+    layer = get_layer(name)
+    src = layer.source(sa.bindparam("day", type_=sa.Date)).subquery("src")
+    z, x, y = (sa.bindparam(k, type_=sa.Integer) for k in "zxy")
+    envelope = sa.func.ST_TileEnvelope(z, x, y)
+    margin = sa.bindparam("margin", type_=sa.Float)
+    envelope_4326 = sa.func.ST_Transform(sa.func.ST_Expand(envelope, margin), m.SRID)
     geom: sa.ColumnElement = src.c.geom
-    if shift is not None:
-        geom = sa.func.ST_Translate(geom, *shift)
-        envelope_4326 = sa.func.ST_Translate(envelope_4326, -shift[0], -shift[1])
-    if layer.simplify and tile.z < SIMPLIFY_BELOW:
+    if shifted:
+        dx, dy = sa.bindparam("dx", type_=sa.Float), sa.bindparam("dy", type_=sa.Float)
+        geom = sa.func.ST_Translate(geom, dx, dy)
+        envelope_4326 = sa.func.ST_Translate(envelope_4326, -dx, -dy)
+    if simplify:
         # Douglas-Peucker in degrees before reprojecting: a quarter of a pixel's width in
         # longitude is under half a pixel in latitude below 60° N, and far cheaper (a third
         # of the time at z12) than simplifying in metres or preserving topology.
-        geom = sa.func.ST_Simplify(geom, 360 / 2**tile.z / EXTENT / 4, True)
+        geom = sa.func.ST_Simplify(geom, sa.bindparam("tolerance", type_=sa.Float), True)
     geom = sa.func.ST_Transform(geom, 3857)
     mvt_geom = sa.func.ST_AsMVTGeom(geom, envelope, EXTENT, BUFFER, True).label("geom")
     cte = (
-        sa.select(mvt_geom, *(src.c[name] for name in layer.tile_fields))
+        sa.select(mvt_geom, *(src.c[field] for field in layer.tile_fields))
         .where(src.c.geom.op("&&")(envelope_4326))
         .cte("mvtgeom")
     )
@@ -423,6 +433,20 @@ def tile_query(layer: Layer, tile: TileXYZ, shift: tuple[float, float] | None = 
     return sa.select(
         sa.func.ST_AsMVT(cte.table_valued(), layer.name, EXTENT, "geom", type_=sa.LargeBinary)
     )
+
+
+def tile_params(
+    layer: Layer, tile: TileXYZ, shift: tuple[float, float] | None = None, day: date | None = None
+) -> tuple[sa.Select, dict]:
+    """The statement of ``layer``'s ``tile`` (:func:`tile_statement`) and its parameters."""
+    simplify = layer.simplify and tile.z < SIMPLIFY_BELOW
+    params = {"z": tile.z, "x": tile.x, "y": tile.y, "margin": tile_margin(tile.z),
+              "day": day or date.today()}  # fmt: skip
+    if simplify:
+        params["tolerance"] = 360 / 2**tile.z / EXTENT / 4
+    if shift is not None:
+        params["dx"], params["dy"] = shift
+    return tile_statement(layer.name, simplify=simplify, shifted=shift is not None), params
 
 
 def gcj02_shift(tile: TileXYZ) -> tuple[float, float]:
@@ -453,9 +477,24 @@ def tile(engine: Engine, name: str, xyz: TileXYZ, *, gcj02: bool = False) -> byt
     layer = get_layer(name)
     if xyz.z < layer.minzoom:
         return b""
-    query = tile_query(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
+    statement, params = tile_params(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
     with read_connection(engine) as conn:
-        return bytes(conn.execute(query).scalar_one() or b"")
+        return bytes(conn.execute(statement, params).scalar_one() or b"")
+
+
+async def tile_async(
+    pool: AsyncConnectionPool, name: str, xyz: TileXYZ, *, gcj02: bool = False
+) -> bytes:
+    """:func:`tile` on an async psycopg pool: the serving loop waits without a thread."""
+    layer = get_layer(name)
+    if xyz.z < layer.minzoom:
+        return b""
+    statement, params = tile_params(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
+    sql, fixed = psycopg_statement(statement, tuple(params))
+    async with pool.connection() as conn:
+        cursor = await conn.execute(sql, {**fixed, **params}, binary=True)
+        row = await cursor.fetchone()
+    return bytes(row[0] or b"") if row else b""
 
 
 def extent(engine: Engine, name: str) -> tuple[float, float, float, float] | None:

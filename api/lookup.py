@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 
 from api import models as m
+from api.database import psycopg_statement
 from api.features import read_connection
 from api.params import LonLat, SearchQuery
 from api.plans.reading import in_force
@@ -116,7 +116,7 @@ async def lookup_async(pool: AsyncConnectionPool, point: LonLat) -> dict | None:
     The same statement, compiled once to psycopg's SQL; the serving loop waits on the
     database without a thread of its own (see :mod:`api.fast_lookup`).
     """
-    sql, fixed = _lookup_sql()
+    sql, fixed = psycopg_statement(_lookup_statement(), ("lon", "lat", "day"))
     async with pool.connection() as conn:
         cursor = conn.cursor(row_factory=dict_row)
         await cursor.execute(sql, {**fixed, **_lookup_params(point, None)})
@@ -143,16 +143,6 @@ def lookup_answer(row: Mapping, point: LonLat) -> dict:
 
 def _lookup_params(point: LonLat, day: date | None) -> dict:
     return {"lon": point.lon, "lat": point.lat, "day": day or date.today()}
-
-
-@cache
-def _lookup_sql() -> tuple[str, dict]:
-    """The lookup statement as psycopg SQL, and the values of its fixed parameters."""
-    compiled = _lookup_statement().compile(dialect=psycopg_dialect())
-    # the IN list becomes one parameter per value; lon, lat and day are bound on each call
-    state = compiled.construct_expanded_state({"lon": 0.0, "lat": 0.0, "day": date.today()})
-    fixed = {k: v for k, v in state.parameters.items() if k not in ("lon", "lat", "day")}
-    return state.statement, fixed
 
 
 def _like(text: str, *, prefix: bool = False) -> str:

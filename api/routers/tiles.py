@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from sqlalchemy.engine import Engine
 
 from api import features
 from api.deps import get_engine
-from api.params import TileXYZ
+from api.params import MAX_ZOOM, TileXYZ
 from api.responses import MediaType, MVTResponse
 
 router = APIRouter(tags=["tiles"])
@@ -29,18 +29,24 @@ router = APIRouter(tags=["tiles"])
         422: {"description": "no such tile"},
     },
 )
-def tile(
+async def tile(
     layer: str,
-    xyz: Annotated[TileXYZ, Depends()],
+    z: Annotated[int, Path(description=f"zoom level, 0–{MAX_ZOOM}")],
+    x: Annotated[int, Path(description="column, 0 to 2^z − 1, west to east")],
+    y: Annotated[int, Path(description="row, 0 to 2^z − 1, north to south")],
+    request: Request,
     if_none_match: Annotated[str | None, Header()] = None,
     coords: Annotated[
         Literal["wgs84", "gcj02"],
         Query(description="wgs84 (default), or gcj02 to match a GCJ-02 (AMap-style) basemap"),
     ] = "wgs84",
-    engine: Engine = Depends(get_engine),
 ) -> MVTResponse:
     """The layer's features in tile ``z/x/y`` (web mercator), with ETag and Cache-Control."""
-    body = features.tile(engine, layer, xyz, gcj02=coords == "gcj02")
+    # async all the way, on the app's async pool: a tile is asked for by the dozen, and
+    # each thread hop (a sync handler or dependency) cost more CPU than the tile's own SQL
+    xyz = TileXYZ(z=z, x=x, y=y)
+    pool = request.app.state.async_pool
+    body = await features.tile_async(pool, layer, xyz, gcj02=coords == "gcj02")
     return MVTResponse(body, if_none_match=if_none_match)
 
 

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -70,13 +71,25 @@ def test_db_status_command_sees_running_cluster(cluster):
 def test_healthz_answers_503_while_down_and_recovers(cluster):
     cluster.start()
     settings = Settings(db=DatabaseSettings(data_dir=cluster.data_dir))
+    # a tile and /lookup take the async pool's connections; /healthz the engine's
+    asks = {
+        "/healthz": 200,
+        "/tiles/buildings/16/53500/27200.mvt": 204,
+        "/lookup?lon=114.3&lat=30.5": 404,
+    }
     with TestClient(create_app(settings)) as client:
-        assert client.get("/healthz").status_code == 200
+        assert {path: client.get(path).status_code for path in asks} == asks
         cluster.stop()
         down = client.get("/healthz")
         assert down.status_code == 503 and down.json()["database"] == "down"
+        assert {path: client.get(path).status_code for path in asks} == dict.fromkeys(asks, 503)
         cluster.start()
-        assert client.get("/healthz").status_code == 200
+        assert {path: client.get(path).status_code for path in asks} == asks
+        # a restart while idle: the pools' connections are dead but do not know it yet
+        cluster.stop()
+        cluster.start()
+        time.sleep(1.5)  # idle long enough to be pinged before use
+        assert {path: client.get(path).status_code for path in asks} == asks
 
 
 def test_stop_stops_and_says_so(cluster):
