@@ -10,7 +10,7 @@ import time
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from api.embedded import EmbeddedCluster
 from api.settings import DatabaseSettings
@@ -105,14 +106,14 @@ def async_pool(engine: Engine, size: int) -> AsyncConnectionPool:
 
 
 @cache
-def psycopg_statement(statement: sa.Executable, bound: tuple[str, ...]) -> tuple[str, dict]:
+def psycopg_statement(statement: sa.ClauseElement, bound: tuple[str, ...]) -> tuple[str, dict]:
     """``statement`` compiled once for psycopg: its SQL, and the values of its fixed parameters.
 
     ``bound`` names the parameters given on each call; the rest keep the values they were
     built with. For the loop's own queries on :func:`async_pool`, which bypass SQLAlchemy's
     execution (and so its statement cache) to save its per-call work.
     """
-    compiled = statement.compile(dialect=psycopg_dialect())
+    compiled = cast(SQLCompiler, statement.compile(dialect=psycopg_dialect()))
     # an IN list becomes one parameter per value here
     state = compiled.construct_expanded_state(dict.fromkeys(bound))
     fixed = {k: v for k, v in state.parameters.items() if k not in bound}

@@ -31,6 +31,9 @@ from api.plans.reading import in_force
 from gis.chinacoords import wgs84_to_gcj02
 from gis.errors import InputError, NotFoundError
 
+#: A day: a date, or a bound parameter giving one when the statement is run.
+Day = date | sa.ColumnElement[date]
+
 #: Side of the web-mercator square, in metres (EPSG:3857).
 WORLD_M = 2 * 20037508.342789244
 #: Vector tile extent (units per tile side) and buffer around it, in tile units.
@@ -76,7 +79,7 @@ class Layer:
     fields: dict[str, FieldType]
     tile_fields: tuple[str, ...]
     filters: dict[str, str]
-    source: Callable[[date], sa.Select] = field(repr=False)
+    source: Callable[[Day], sa.Select] = field(repr=False)
     minzoom: int = 0
     simplify: bool = False
 
@@ -85,23 +88,23 @@ class Layer:
         return self.source(day or date.today()).subquery("src")
 
 
-def _streets(day: date) -> sa.Select:
+def _streets(day: Day) -> sa.Select:
     s = m.street
     return sa.select(s.c.code, s.c.name, s.c.boundary.label("geom"))
 
 
-def _communities(day: date) -> sa.Select:
+def _communities(day: Day) -> sa.Select:
     c = m.community
     return sa.select(c.c.code, c.c.name, c.c.street_code, c.c.street_name,
                      c.c.boundary.label("geom"))  # fmt: skip
 
 
-def _compounds(day: date) -> sa.Select:
+def _compounds(day: Day) -> sa.Select:
     c = m.compound
     return sa.select(c.c.id, c.c.name, c.c.community_code, c.c.outline.label("geom"))
 
 
-def assigned_grids(day: date) -> sa.Subquery:
+def assigned_grids(day: Day) -> sa.Subquery:
     """Each building's grid code in the plans in force on ``day``."""
     a, g, p = m.grid_assignment, m.grid, m.grid_plan
     return (
@@ -113,7 +116,7 @@ def assigned_grids(day: date) -> sa.Subquery:
     )
 
 
-def _buildings(day: date) -> sa.Select:
+def _buildings(day: Day) -> sa.Select:
     b, c = m.building, m.compound
     assigned = assigned_grids(day)
     return (
@@ -128,7 +131,7 @@ def _buildings(day: date) -> sa.Select:
     )  # fmt: skip
 
 
-def _grids(day: date) -> sa.Select:
+def _grids(day: Day) -> sa.Select:
     g, p, c = m.grid, m.grid_plan, m.community
     return (
         sa.select(
@@ -142,7 +145,7 @@ def _grids(day: date) -> sa.Select:
     )  # fmt: skip
 
 
-def _facilities(day: date) -> sa.Select:
+def _facilities(day: Day) -> sa.Select:
     f, k = m.facility, m.facility_class
     return (
         sa.select(

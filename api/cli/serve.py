@@ -29,17 +29,16 @@ def serve(
 def run(host: str, port: int, workers: int = 1) -> None:
     """Serve ``api.app:create_app`` (settings read from the environment) on ``host:port``."""
     server = ServerSettings()
-    logging = {"log_level": server.log_level, "access_log": server.access_log}
     print(
         f"wangge serving at http://{host}:{port}/  (API docs at /docs; "
         f"{workers} worker{'s' if workers > 1 else ''})",
         flush=True,
     )
     if workers == 1:
-        serve_one(host, port, **logging)
+        serve_one(host, port, server.log_level, server.access_log)
         return
     with friendly_errors():
         # start the embedded database and migrate once, before the workers race to
         connect(Settings().db).dispose()
-        status = serve_many(host, port, workers, **logging)
+        status = serve_many(host, port, workers, server.log_level, server.access_log)
     raise typer.Exit(status)

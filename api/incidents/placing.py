@@ -51,7 +51,9 @@ def building_point(conn: Connection, building_id: int) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
-def lookups(point: sa.ColumnElement, today: date) -> tuple[sa.ScalarSelect, ...]:
+def lookups(
+    point: sa.ColumnElement, today: date | sa.ColumnElement[date]
+) -> tuple[sa.ScalarSelect, ...]:
     """What lies at ``point`` (EPSG:4326), as four scalar subqueries on GiST indexes.
 
     The community whose boundary it touches (lowest code first), the grid of a plan in
@@ -87,8 +89,10 @@ def lookups(point: sa.ColumnElement, today: date) -> tuple[sa.ScalarSelect, ...]
     return community, grid, building, facility
 
 
-def check_degrees(lon: float, lat: float) -> None:
+def check_degrees(lon: float | None, lat: float | None) -> None:
     """Raise :class:`InputError` unless (``lon``, ``lat``) are longitude/latitude degrees."""
+    if lon is None or lat is None:
+        raise InputError("no place given", fix="give lon and lat, or a building_id")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InputError(
             f"({lon}, {lat}) is not a longitude/latitude in degrees",

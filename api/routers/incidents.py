@@ -7,7 +7,7 @@ Residents report through ``POST /reports`` without a login, limited per client a
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -206,7 +206,7 @@ def incident_filter(
 Resolution = Annotated[int, Query(ge=5, le=12, description="H3 resolution (9: ~174 m edge)")]
 Permutations = Annotated[int, Query(ge=99, le=9999, description="Gi* permutations")]
 Seed = Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same p-values")]
-_GEOJSON = {200: {"content": {MediaType.geojson.value: {}}}}
+_GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {MediaType.geojson.value: {}}}}
 
 
 @router.get(
