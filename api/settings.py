@@ -37,8 +37,10 @@ class DatabaseSettings(BaseSettings):
     data_dir : Path
         ``WANGGE_DATA_DIR``: the folder of the embedded cluster and other state.
     pool_size : int
-        ``WANGGE_POOL_SIZE``: the app keeps up to twice this many database connections,
-        opened as needed and reused (see :func:`api.database.make_engine`).
+        ``WANGGE_POOL_SIZE``: each server process keeps up to twice this many database
+        connections in each of its two pools (threads' and the serving loop's), opened as
+        needed and reused (see :func:`api.database.make_engine` and
+        :func:`api.database.async_pool`).
     """
 
     model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, Playwright
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from district import District, district_database
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from rich.console import Console
+from serving import Server, load_average, uvicorn_server
 
 CHROMIUM = "/usr/bin/chromium"
 #: Flags for running as root in a container, with nothing fetched in the background.
@@ -15,3 +24,37 @@ CHROMIUM_ARGS = [
 def launch(pw: Playwright) -> Browser:
     """Headless Debian Chromium."""
     return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@dataclass
+class Stage:
+    """What a page bench runs on: the district's database, its server and a browser."""
+
+    url: str
+    district: District
+    server: Server
+    browser: Browser
+
+
+@contextmanager
+def stage(args: argparse.Namespace, console: Console) -> Iterator[Stage]:
+    """Load (or reuse) the district, serve it with ``args.workers`` workers, open Chromium.
+
+    ``args`` holds :func:`district.add_arguments`' options and ``workers``.
+    """
+    console.print(f"load average at start: {load_average()}")
+    database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)
+    with database as (url, district):
+        console.print(f"district: {district.describe()}")
+        with (
+            uvicorn_server(
+                "wangge", sys.executable, ["api.app:create_app", "--factory"],
+                {"WANGGE_DATABASE_URL": url}, workers=args.workers, ready_path="/healthz",
+            ) as server,
+            sync_playwright() as pw,
+        ):  # fmt: skip
+            browser = launch(pw)
+            try:
+                yield Stage(url, district, server, browser)
+            finally:
+                browser.close()

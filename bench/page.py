@@ -29,12 +29,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
-from chromium import launch
-from district import add_arguments, district_database
-from playwright.sync_api import Browser, CDPSession, Error, sync_playwright
+from chromium import stage
+from district import add_arguments
+from playwright.sync_api import Browser, CDPSession, Error
 from rich.console import Console
 from rich.table import Table
-from serving import load_average, uvicorn_server
+from serving import load_average
 
 from api import models as m
 from api.database import make_engine
@@ -186,38 +186,25 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     console = Console(width=max(Console().width, 160))
-    console.print(f"load average at start: {load_average()}")
     rows = []
-    database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)
-    with database as (url, district):
-        console.print(f"district: {district.describe()}")
-        with (
-            uvicorn_server(
-                "wangge", sys.executable, ["api.app:create_app", "--factory"],
-                {"WANGGE_DATABASE_URL": url}, workers=args.workers, ready_path="/healthz",
-            ) as server,
-            sync_playwright() as pw,
-        ):  # fmt: skip
-            browser = launch(pw)
-            for name, path in pages(url, server.url):
-                if path is None:
-                    console.print(f"  {name}: skipped, the app has no /map/streets/{{code}} yet")
-                    rows.append((name, None))
-                    continue
-                visit(browser, server.url + path)  # warm the server, not the browser
-                visits = [visit(browser, server.url + path) for _ in range(args.runs)]
-                rows.append((name, visits))
-                kinds, paths = visits[-1].by_type, visits[-1].by_path
-                console.print(
-                    f"  {name}: "
-                    + ", ".join(f"{k} {v / 1e3:,.0f} kB" for k, v in sorted(kinds.items()))
-                )
-                heaviest = sorted(paths.items(), key=lambda kv: -kv[1])[:6]
-                console.print(
-                    "    heaviest routes: "
-                    + ", ".join(f"{p} {v / 1e3:,.0f} kB" for p, v in heaviest)
-                )
-            browser.close()
+    with stage(args, console) as on:
+        for name, path in pages(on.url, on.server.url):
+            if path is None:
+                console.print(f"  {name}: skipped, the app has no /map/streets/{{code}} yet")
+                rows.append((name, None))
+                continue
+            visit(on.browser, on.server.url + path)  # warm the server, not the browser
+            visits = [visit(on.browser, on.server.url + path) for _ in range(args.runs)]
+            rows.append((name, visits))
+            kinds, paths = visits[-1].by_type, visits[-1].by_path
+            console.print(
+                f"  {name}: "
+                + ", ".join(f"{k} {v / 1e3:,.0f} kB" for k, v in sorted(kinds.items()))
+            )
+            heaviest = sorted(paths.items(), key=lambda kv: -kv[1])[:6]
+            console.print(
+                "    heaviest routes: " + ", ".join(f"{p} {v / 1e3:,.0f} kB" for p, v in heaviest)
+            )
     table = Table(title=f"Map pages in Chromium, median of {args.runs} cold loads")
     for column in ("page", "requests", "MB", "MB if gzipped", "other hosts", "FCP ms",
                    "DOMContentLoaded ms", "load ms", "network idle ms", "< 3 MB"):  # fmt: skip

@@ -32,12 +32,12 @@ from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
-from chromium import launch
-from district import add_arguments, district_database
-from playwright.sync_api import Page, sync_playwright
+from chromium import stage
+from district import add_arguments
+from playwright.sync_api import Page
 from rich.console import Console
 from rich.table import Table
-from serving import load_average, uvicorn_server
+from serving import load_average
 
 from api import models as m
 from api.auth import store
@@ -126,42 +126,30 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     console = Console(width=max(Console().width, 140))
-    console.print(f"load average at start: {load_average()}")
-    database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)
-    with database as (url, district):
-        console.print(f"district: {district.describe()}")
-        community, buildings = largest_community(url)
-        token = street_token(url, community[:9])
+    with stage(args, console) as on:
+        community, buildings = largest_community(on.url)
+        token = street_token(on.url, community[:9])
         headers = {"Authorization": f"Bearer {token}"}
-        with (
-            uvicorn_server(
-                "wangge", sys.executable, ["api.app:create_app", "--factory"],
-                {"WANGGE_DATABASE_URL": url}, workers=args.workers, ready_path="/healthz",
-            ) as server,
-            sync_playwright() as pw,
-        ):  # fmt: skip
-            started = time.perf_counter()
-            answer = httpx.post(
-                f"{server.url}/plans", json={"communities": [community]}, headers=headers,
-                timeout=600,
-            )  # fmt: skip
-            answer.raise_for_status()
-            plan = answer.json()
-            console.print(
-                f"draft {plan['id']} of community {community}: {buildings} buildings, "
-                f"{plan['grids']} grids, partitioned in {time.perf_counter() - started:.1f} s"
-            )
-            browser = launch(pw)
-            context = browser.new_context(viewport={"width": 1366, "height": 768})
-            context.add_init_script(f"sessionStorage.setItem('wangge.token', '{token}')")
-            page = context.new_page()
-            started = time.perf_counter()
-            page.goto(f"{server.url}/map/plans?plan={plan['id']}")
-            page.wait_for_function(OPEN, arg=plan["id"], timeout=120_000)
-            load_s = time.perf_counter() - started
-            pairs = page.evaluate(PICK)
-            timings = edit_timings(page, pairs, args.edits)
-            browser.close()
+        started = time.perf_counter()
+        answer = httpx.post(
+            f"{on.server.url}/plans", json={"communities": [community]}, headers=headers,
+            timeout=600,
+        )  # fmt: skip
+        answer.raise_for_status()
+        plan = answer.json()
+        console.print(
+            f"draft {plan['id']} of community {community}: {buildings} buildings, "
+            f"{plan['grids']} grids, partitioned in {time.perf_counter() - started:.1f} s"
+        )
+        context = on.browser.new_context(viewport={"width": 1366, "height": 768})
+        context.add_init_script(f"sessionStorage.setItem('wangge.token', '{token}')")
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{on.server.url}/map/plans?plan={plan['id']}")
+        page.wait_for_function(OPEN, arg=plan["id"], timeout=120_000)
+        load_s = time.perf_counter() - started
+        pairs = page.evaluate(PICK)
+        timings = edit_timings(page, pairs, args.edits)
     if not timings:
         console.print("no edit could be timed")
         return 1
