@@ -12,18 +12,15 @@ caller, so the audit log names the right person.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import FastAPI, Request
 
 from api.auth import actor
 from api.auth.roles import Principal, Role
+from gis.pools import process_pool
 
 
 def start(app: FastAPI, workers: int) -> None:
@@ -31,33 +28,9 @@ def start(app: FastAPI, workers: int) -> None:
 
     The lowest priority, inherited by what they start, so that serving comes first: at
     the serving processes' priority a partition took a core from them (bench/reports.py).
+    The processes end when the server does, even if it is killed (:mod:`gis.pools`).
     """
-    app.state.background = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_child_start, initargs=(os.getpid(),),
-    )  # fmt: skip
-
-
-#: How often a pool process checks that the server that started it is still there, s.
-_WATCH_S = 1.0
-
-
-def _child_start(server_pid: int) -> None:
-    """Start a pool process: nice 19, and gone when the server that started it is gone.
-
-    A pool's idle processes wait on a pipe from the server; if the server is killed or
-    exits without shutting the pool down, they would wait forever (about 350 MB each, one
-    set per server restart). A daemon thread ends the process once its parent is no longer
-    ``server_pid`` (the orphan has been handed to another parent).
-    """
-    os.nice(19)
-
-    def watch() -> None:
-        while os.getppid() == server_pid:
-            time.sleep(_WATCH_S)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="wangge-parent-watch", daemon=True).start()
+    app.state.background = process_pool(workers, nice=19)
 
 
 def stop(app: FastAPI) -> None:

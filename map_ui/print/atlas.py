@@ -7,14 +7,13 @@ a sheet and returns its PDF bytes; the pages are then joined with pypdf in grid 
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
 import zipfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 
 from pypdf import PdfWriter
 
+from gis.pools import process_pool
 from map_ui.print import fonts
 from map_ui.print.content import CommunitySheet, GridSheet, SheetOptions
 from map_ui.print.overview import render_overview
@@ -51,11 +50,8 @@ def render_sheets(
         return out
     fonts.cjk_families()  # derive the print font here once, not in every worker at once
     results: list[bytes | None] = [None] * total
-    context = multiprocessing.get_context("spawn")
     # nice 19: an atlas may take minutes of both cores; a server's requests come first
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, total), mp_context=context, initializer=os.nice, initargs=(19,)
-    )
+    pool = process_pool(min(workers, total), nice=19)
     with pool:
         futures = {pool.submit(sheet_pdf, sheet, options): i for i, sheet in enumerate(sheets)}
         for done, future in enumerate(as_completed(futures), start=1):

@@ -1,0 +1,48 @@
+"""Process pools for long work: spawned children, niced, that end with their parent.
+
+A :class:`~concurrent.futures.ProcessPoolExecutor`'s idle processes wait on a pipe from
+the process that started them. If that process is killed (or exits without shutting the
+pool down) they wait forever, since each child holds both ends of the pipe: about 350 MB
+each, one set per restart of a server or a killed atlas. So each child here watches its
+parent and exits once it has been handed to another (the orphan's new parent).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+#: How often a pool process checks that its parent is still there, in seconds.
+WATCH_S = 1.0
+
+
+def process_pool(workers: int, *, nice: int = 0) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes at ``nice`` that end with this process.
+
+    Parameters
+    ----------
+    workers : int
+        Processes, started as work arrives.
+    nice : int
+        Added to the children's niceness (19: the lowest CPU priority, for work that
+        must not slow a server down); what they start inherits it.
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_child, initargs=(os.getpid(), nice),
+    )  # fmt: skip
+
+
+def _start_child(parent_pid: int, nice: int) -> None:
+    if nice:
+        os.nice(nice)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCH_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="wangge-parent-watch", daemon=True).start()

@@ -1,0 +1,40 @@
+"""Process pools whose children are niced and end with the process that started them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: A process that starts a pool at nice 5, runs one task, then dies without shutting it down.
+_DYING_PARENT = """
+import os
+from gis.pools import process_pool
+pool = process_pool(2, nice=5)
+child_pid = pool.submit(os.getpid).result(timeout=120)
+child_nice = pool.submit(os.nice, 0).result(timeout=120)
+print(os.nice(0), child_nice, child_pid, flush=True)
+os._exit(0)
+"""
+
+
+def test_pool_children_are_niced_and_end_with_their_parent():
+    done = subprocess.run(
+        [sys.executable, "-c", _DYING_PARENT], capture_output=True, text=True, timeout=180,
+        check=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    parent_nice, child_nice, child = map(int, done.stdout.split()[-3:])
+    assert child_nice == parent_nice + 5
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.2)
+    assert not _alive(child), f"pool process {child} outlived its parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return status != "Z"  # a zombie has exited and waits for its new parent to reap it
