@@ -80,19 +80,30 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return engine
 
 
+#: Longest a request waits for a connection of the async pool before it answers 503 (with
+#: the database down it would wait all this time: the pool keeps trying to reconnect).
+WAIT_FOR_CONNECTION_S = 5.0
+
+
 def async_pool(engine: Engine, size: int) -> AsyncConnectionPool:
     """An async psycopg pool on ``engine``'s database, for the loop's own queries.
 
-    Up to ``2 * size`` connections in autocommit (one round trip per read), opened as
-    needed, as :func:`make_engine`'s are; open it with ``await pool.open()``. As there, a
-    connection idle for more than :data:`PING_AFTER_IDLE_S` is pinged when taken and
-    replaced if the server has gone, and one that breaks in use raises (the app answers
-    503) and is discarded. Used by :mod:`api.fast_lookup` and the tile route.
+    ``size`` connections in autocommit (one round trip per read), opened in the
+    background when the pool opens (``await pool.open()``), and up to ``2 * size`` as
+    needed; each loads PostGIS as it opens. As with :func:`make_engine`, a connection
+    idle for more than :data:`PING_AFTER_IDLE_S` is pinged when taken and replaced if the
+    server has gone, and one that breaks in use raises (the app answers 503) and is
+    discarded. Used by :mod:`api.fast_lookup` and the tile route.
     """
     returned: WeakKeyDictionary[AsyncConnection, float] = WeakKeyDictionary()
 
     async def note_return(conn: AsyncConnection) -> None:
         returned[conn] = time.monotonic()
+
+    async def warm(conn: AsyncConnection) -> None:
+        # load PostGIS into the new backend now, not in the first request it serves (its
+        # first spatial query took 0.1-1 s on a busy machine: bench/README.md, /lookup)
+        await conn.execute("SELECT postgis_lib_version()")
 
     async def ping_if_idle(conn: AsyncConnection) -> None:
         if time.monotonic() - returned.get(conn, 0.0) > PING_AFTER_IDLE_S:
@@ -100,8 +111,8 @@ def async_pool(engine: Engine, size: int) -> AsyncConnectionPool:
 
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     return AsyncConnectionPool(
-        conninfo, min_size=1, max_size=2 * size, open=False, kwargs={"autocommit": True},
-        check=ping_if_idle, reset=note_return,
+        conninfo, min_size=size, max_size=2 * size, open=False, kwargs={"autocommit": True},
+        configure=warm, check=ping_if_idle, reset=note_return, timeout=WAIT_FOR_CONNECTION_S,
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ import shapely
 from district import District, add_arguments, district_database
 from rich.console import Console
 from rich.table import Table
-from serving import load_average, run_wrk_counted, uvicorn_server, wangge_serve
+from serving import load_average, run_wrk, run_wrk_counted, uvicorn_server, wangge_serve
 
 #: Goal of the issue.
 GOAL_RATE, GOAL_P99_MS = 2000, 25.0
@@ -73,6 +73,12 @@ def main() -> int:
         "SO_REUSEPORT socket per worker), shared (uvicorn --workers, one socket) and/or "
         "reuseport (one uvicorn per worker on a SO_REUSEPORT socket, started by the bench)",
     )  # fmt: skip
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5,
+        help="seconds of the same load before each measured run, not in the table (default 5)",
+    )
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--label", default="", help="a name for this revision in the table")
     args = parser.parse_args()
@@ -104,6 +110,9 @@ def main() -> int:
                     f"{with_grid} in a grid"
                 )
                 for connections in (int(c) for c in args.connections.split(",")):
+                    if args.warmup > 0:  # a fresh pool opens connections; their backends
+                        # load PostGIS and fill their caches, in the first second or so
+                        run_wrk(server.url, paths, seconds=args.warmup, connections=connections)
                     load = run_wrk_counted(
                         server, url, paths, seconds=args.seconds, connections=connections
                     )
