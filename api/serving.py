@@ -7,12 +7,13 @@ other idled (``bench/README.md``, ``/lookup``). Here each worker opens its own l
 socket on the same address with ``SO_REUSEPORT``, and the kernel spreads new connections
 over them evenly. The parent only supervises: it brings the schema up to date once before
 the workers start (so they do not race to migrate), restarts a worker that dies, and stops
-them all on SIGINT or SIGTERM.
+them all on SIGINT or SIGTERM; workers whose supervisor was killed shut down by themselves.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -24,6 +25,7 @@ from types import FrameType
 import uvicorn
 
 from gis.errors import ConflictError
+from gis.pools import watch_parent
 
 #: The app, built by its factory from the environment's settings.
 APP = "api.app:create_app"
@@ -61,7 +63,9 @@ def serve_one(host: str, port: int, log_level: str = "info", access_log: bool = 
     uvicorn.run(APP, factory=True, host=host, port=port, log_level=log_level, access_log=access_log)
 
 
-def _worker(host: str, port: int, log_level: str, access_log: bool) -> None:
+def _worker(host: str, port: int, log_level: str, access_log: bool, parent: int) -> None:
+    # a killed supervisor leaves no server behind: the worker shuts down as on SIGTERM
+    watch_parent(parent, on_orphaned=lambda: os.kill(os.getpid(), signal.SIGTERM))
     sock = reuse_port_socket(host, port)
     config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[sock])
@@ -87,7 +91,8 @@ def serve_many(
     stopping = False
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(host, port, log_level, access_log))
+        options = (host, port, log_level, access_log, os.getpid())
+        process = context.Process(target=_worker, args=options)
         process.start()
         return process
 

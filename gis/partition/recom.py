@@ -110,7 +110,8 @@ class Recombiner:
         best first; each mask is the subtree below the cut edge.
         """
         n = ctx["n"]
-        tree = random_tree(n, *ctx["edges"], self.rng)
+        a, b = ctx["edges"]
+        tree = random_tree(n, a, b, self.rng)
         if tree is None:
             return np.zeros((0, n), dtype=bool)
         order, parent = tree

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -30,6 +30,7 @@ from gis.crs import metric_crs
 from gis.errors import InputError
 from gis.partition.community import CommunityInput, CommunityPartition, partition_community
 from gis.partition.params import PartitionParams
+from gis.pools import process_pool
 from gis.tessellation import polygonal
 
 _SNAP_DEG = 1e-9
@@ -146,7 +147,9 @@ class GridPartitioner:
             return parts
         results: dict[int, CommunityPartition] = {}
         order = longest_first([item for item, _, _ in work])
-        with ProcessPoolExecutor(max_workers=min(self.jobs, total)) as pool:
+        # fork: the children start at once (the district takes seconds); they end with
+        # this process even if it is killed (gis.pools)
+        with process_pool(min(self.jobs, total), start_method="fork") as pool:
             futures = {pool.submit(_solve_one, work[pos]): pos for pos in order}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()

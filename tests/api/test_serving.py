@@ -75,9 +75,11 @@ def _serving(database_url, tmp_path):
         yield process, base, port
     finally:
         if process.poll() is None:
-            process.kill()
-            for pid in _children(process.pid) if process.poll() is None else ():
-                os.kill(pid, signal.SIGKILL)
+            process.terminate()  # stops the workers too
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
         process.wait()
         log.close()
 
@@ -123,8 +125,23 @@ def test_sigterm_stops_every_worker(own_server):
     workers = _children(process.pid)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
-                and b"zombie" not in Path(f"/proc/{pid}/status").read_bytes().lower()]  # fmt: skip
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_workers_of_a_killed_supervisor_shut_down(own_server):
+    process, base, _ = own_server
+    workers = _children(process.pid)
+    process.kill()
+    process.wait()
+    _wait_until(lambda: not [pid for pid in workers if _alive(pid)], timeout=60)
+    assert not _up(base)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_a_port_in_use_is_refused_clearly(database_url, tmp_path):

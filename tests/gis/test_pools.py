@@ -7,11 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 #: A process that starts a pool at nice 5, runs one task, then dies without shutting it down.
 _DYING_PARENT = """
-import os
+import os, sys
 from gis.pools import process_pool
-pool = process_pool(2, nice=5)
+pool = process_pool(2, nice=5, start_method=sys.argv[1])
 child_pid = pool.submit(os.getpid).result(timeout=120)
 child_nice = pool.submit(os.nice, 0).result(timeout=120)
 print(os.nice(0), child_nice, child_pid, flush=True)
@@ -19,9 +21,11 @@ os._exit(0)
 """
 
 
-def test_pool_children_are_niced_and_end_with_their_parent():
+@pytest.mark.parametrize("start_method", ["spawn", "fork"])
+def test_pool_children_are_niced_and_end_with_their_parent(start_method):
     done = subprocess.run(
-        [sys.executable, "-c", _DYING_PARENT], capture_output=True, text=True, timeout=180,
+        [sys.executable, "-c", _DYING_PARENT, start_method], capture_output=True, text=True,
+        timeout=180,
         check=True, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     parent_nice, child_nice, child = map(int, done.stdout.split()[-3:])
