@@ -31,6 +31,9 @@ from gis.pools import watch_parent
 APP = "api.app:create_app"
 #: A worker that died is started again at most this often, in seconds.
 RESTART_EVERY_S = 1.0
+#: Workers that die this soon after their start, this many times in a row, mean the app
+#: cannot start (its log says why): the supervisor gives up rather than loop.
+EARLY_DEATH_S, EARLY_DEATHS = 10.0, 5
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -63,23 +66,26 @@ def serve_one(host: str, port: int, log_level: str = "info", access_log: bool = 
     uvicorn.run(APP, factory=True, host=host, port=port, log_level=log_level, access_log=access_log)
 
 
-def _worker(host: str, port: int, log_level: str, access_log: bool, parent: int) -> None:
+def _worker(host: str, port: int, log_level: str, access_log: bool, parent: int, app: str) -> None:
     # a killed supervisor leaves no server behind: the worker shuts down as on SIGTERM
     watch_parent(parent, on_orphaned=lambda: os.kill(os.getpid(), signal.SIGTERM))
     sock = reuse_port_socket(host, port)
-    config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=access_log)
+    config = uvicorn.Config(app, factory=True, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve_many(
-    host: str, port: int, workers: int, log_level: str = "info", access_log: bool = True
-) -> int:
+    host: str, port: int, workers: int, log_level: str = "info", access_log: bool = True,
+    app: str = APP,
+) -> int:  # fmt: skip
     """Run ``workers`` uvicorn processes, a ``SO_REUSEPORT`` socket each, until stopped.
+
+    ``app`` is the app factory (``module:function``).
 
     Returns
     -------
     int
-        The exit status: 0 after SIGINT or SIGTERM.
+        The exit status: 0 after SIGINT or SIGTERM, 1 when workers kept dying at start.
 
     Raises
     ------
@@ -90,10 +96,13 @@ def serve_many(
     context = multiprocessing.get_context("spawn")
     stopping = False
 
+    started: dict[int, float] = {}
+
     def start() -> BaseProcess:
-        options = (host, port, log_level, access_log, os.getpid())
+        options = (host, port, log_level, access_log, os.getpid(), app)
         process = context.Process(target=_worker, args=options)
         process.start()
+        started[process.sentinel] = time.monotonic()
         return process
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -102,6 +111,7 @@ def serve_many(
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     running = [start() for _ in range(workers)]
+    early_deaths, status = 0, 0
     try:
         while not stopping:
             ended = wait([p.sentinel for p in running], timeout=0.2)
@@ -109,6 +119,16 @@ def serve_many(
                 if stopping:
                     break
                 dead = next(p for p in running if p.sentinel == sentinel)
+                lived = time.monotonic() - started.pop(dead.sentinel)
+                early_deaths = early_deaths + 1 if lived < EARLY_DEATH_S else 0
+                if early_deaths >= EARLY_DEATHS:
+                    print(
+                        f"wangge: {EARLY_DEATHS} workers in a row ended within "
+                        f"{EARLY_DEATH_S:g} s of starting; stopping (see the log above)",
+                        file=sys.stderr, flush=True,
+                    )  # fmt: skip
+                    stopping, status = True, 1
+                    break
                 print(
                     f"wangge: worker {dead.pid} ended (exit code {dead.exitcode}); "
                     "starting another",
@@ -127,4 +147,4 @@ def serve_many(
                 process.join()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    return 0
+    return status

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.serving import EARLY_DEATHS, serve_many
+
 WANGGE = str(Path(sys.executable).with_name("wangge"))
 
 
@@ -157,3 +159,9 @@ def test_a_port_in_use_is_refused_clearly(database_url, tmp_path):
         )  # fmt: skip
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+
+
+def test_workers_that_cannot_start_stop_the_supervisor(capfd):
+    status = serve_many("127.0.0.1", _free_port(), 2, "warning", app="tests.no_such_module:app")
+    assert status == 1
+    assert f"{EARLY_DEATHS} workers in a row ended" in capfd.readouterr().err
