@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from psycopg import AsyncConnection
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
@@ -129,6 +130,21 @@ def psycopg_statement(statement: sa.ClauseElement, bound: tuple[str, ...]) -> tu
     state = compiled.construct_expanded_state(dict.fromkeys(bound))
     fixed = {k: v for k, v in state.parameters.items() if k not in bound}
     return state.statement, fixed
+
+
+async def fetch_one(
+    pool: AsyncConnectionPool, statement: sa.ClauseElement, params: dict, *, binary: bool = False
+) -> dict | None:
+    """The first row (as a dict) of ``statement`` run on ``pool`` with ``params``, or ``None``.
+
+    ``params`` are the values bound on each call (:func:`psycopg_statement`); ``binary``
+    reads the results in binary format (a ``bytea`` without hex decoding).
+    """
+    sql, fixed = psycopg_statement(statement, tuple(params))
+    async with pool.connection() as conn:
+        cursor = conn.cursor(row_factory=dict_row)
+        await cursor.execute(sql, {**fixed, **params}, binary=binary)
+        return await cursor.fetchone()
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.engine import Engine
 
 from api import models as m
-from api.database import psycopg_statement
+from api.database import fetch_one
 from api.params import BBox, Paging, TileXYZ
 from api.plans.reading import in_force
 from gis.chinacoords import wgs84_to_gcj02
@@ -434,7 +434,9 @@ def tile_statement(name: str, *, simplify: bool, shifted: bool) -> sa.Select:
     # ST_AsMVT skips rows whose geometry vanished (NULL); filtering them here would make
     # PostgreSQL compute ST_AsMVTGeom twice.
     return sa.select(
-        sa.func.ST_AsMVT(cte.table_valued(), layer.name, EXTENT, "geom", type_=sa.LargeBinary)
+        sa.func.ST_AsMVT(
+            cte.table_valued(), layer.name, EXTENT, "geom", type_=sa.LargeBinary
+        ).label("tile")
     )
 
 
@@ -466,11 +468,14 @@ def gcj02_shift(tile: TileXYZ) -> tuple[float, float]:
     return float(gcj_lon) - lon, float(gcj_lat) - lat
 
 
-def tile(engine: Engine, name: str, xyz: TileXYZ, *, gcj02: bool = False) -> bytes:
+async def tile_async(
+    pool: AsyncConnectionPool, name: str, xyz: TileXYZ, *, gcj02: bool = False
+) -> bytes:
     """The vector tile ``xyz`` of a layer (empty below the layer's minzoom or without features).
 
     With ``gcj02`` the features are shifted to GCJ-02 (AMap-style basemaps), so that the
-    tile matches a basemap's tile ``xyz``.
+    tile matches a basemap's tile ``xyz``. Run on an async psycopg pool: the serving loop
+    waits for it without a thread.
 
     Raises
     ------
@@ -481,23 +486,8 @@ def tile(engine: Engine, name: str, xyz: TileXYZ, *, gcj02: bool = False) -> byt
     if xyz.z < layer.minzoom:
         return b""
     statement, params = tile_params(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
-    with read_connection(engine) as conn:
-        return bytes(conn.execute(statement, params).scalar_one() or b"")
-
-
-async def tile_async(
-    pool: AsyncConnectionPool, name: str, xyz: TileXYZ, *, gcj02: bool = False
-) -> bytes:
-    """:func:`tile` on an async psycopg pool: the serving loop waits without a thread."""
-    layer = get_layer(name)
-    if xyz.z < layer.minzoom:
-        return b""
-    statement, params = tile_params(layer, xyz, gcj02_shift(xyz) if gcj02 else None)
-    sql, fixed = psycopg_statement(statement, tuple(params))
-    async with pool.connection() as conn:
-        cursor = await conn.execute(sql, {**fixed, **params}, binary=True)
-        row = await cursor.fetchone()
-    return bytes(row[0] or b"") if row else b""
+    row = await fetch_one(pool, statement, params, binary=True)
+    return bytes(row["tile"] or b"") if row else b""
 
 
 def extent(engine: Engine, name: str) -> tuple[float, float, float, float] | None:

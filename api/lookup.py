@@ -14,13 +14,12 @@ from datetime import date
 from functools import cache
 
 import sqlalchemy as sa
-from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 
 from api import models as m
-from api.database import psycopg_statement
+from api.database import fetch_one
 from api.features import read_connection
 from api.params import LonLat, SearchQuery
 from api.plans.reading import in_force
@@ -116,11 +115,7 @@ async def lookup_async(pool: AsyncConnectionPool, point: LonLat) -> dict | None:
     The same statement, compiled once to psycopg's SQL; the serving loop waits on the
     database without a thread of its own (see :mod:`api.fast_lookup`).
     """
-    sql, fixed = psycopg_statement(_lookup_statement(), ("lon", "lat", "day"))
-    async with pool.connection() as conn:
-        cursor = conn.cursor(row_factory=dict_row)
-        await cursor.execute(sql, {**fixed, **_lookup_params(point, None)})
-        row = await cursor.fetchone()
+    row = await fetch_one(pool, _lookup_statement(), _lookup_params(point, None))
     return None if row is None else lookup_answer(row, point)
 
 

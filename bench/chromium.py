@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from district import District, district_database
+from district import add_arguments as add_district_arguments
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from rich.console import Console
 from serving import Server, load_average, uvicorn_server
@@ -36,11 +37,17 @@ class Stage:
     browser: Browser
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`stage`: the district's and the server's ``--workers``."""
+    add_district_arguments(parser)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")
+
+
 @contextmanager
 def stage(args: argparse.Namespace, console: Console) -> Iterator[Stage]:
     """Load (or reuse) the district, serve it with ``args.workers`` workers, open Chromium.
 
-    ``args`` holds :func:`district.add_arguments`' options and ``workers``.
+    ``args`` holds the options of :func:`add_arguments`.
     """
     console.print(f"load average at start: {load_average()}")
     database = district_database(args.database_url, server_url=args.server_url, seed=args.seed)

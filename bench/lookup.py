@@ -7,7 +7,7 @@ the list. Before the load, a sample of the points is asked once to check every a
 
     python bench/lookup.py                          # creates, loads and drops a database
     python bench/lookup.py --workers 1,2,3 --database-url postgresql+psycopg://…
-    python bench/lookup.py --accept serve,shared,reuseport  # wangge serve; uvicorn's
+    python bench/lookup.py --accept serve,shared    # wangge serve; uvicorn --workers
 """
 
 from __future__ import annotations
@@ -70,8 +70,7 @@ def main() -> int:
     parser.add_argument(
         "--accept", default="serve",
         help="how the server is run, comma-separated: serve (`wangge serve --workers N`: a "
-        "SO_REUSEPORT socket per worker), shared (uvicorn --workers, one socket) and/or "
-        "reuseport (one uvicorn per worker on a SO_REUSEPORT socket, started by the bench)",
+        "SO_REUSEPORT socket per worker) and/or shared (uvicorn --workers, one socket)",
     )  # fmt: skip
     parser.add_argument(
         "--warmup",
@@ -101,7 +100,7 @@ def main() -> int:
             else:
                 running = uvicorn_server(
                     "wangge", sys.executable, ["api.app:create_app", "--factory"], env,
-                    workers=workers, ready_path="/healthz", reuse_port=accept == "reuseport",
+                    workers=workers, ready_path="/healthz",
                 )  # fmt: skip
             with running as server:
                 ok, with_grid = check(server.url, paths)

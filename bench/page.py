@@ -29,8 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
-from chromium import stage
-from district import add_arguments
+from chromium import add_arguments, stage
 from playwright.sync_api import Browser, CDPSession, Error
 from rich.console import Console
 from rich.table import Table
@@ -183,7 +182,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser)
     parser.add_argument("--runs", type=int, default=3, help="loads of each page (default 3)")
-    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     console = Console(width=max(Console().width, 160))
     rows = []

@@ -32,8 +32,7 @@ from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
-from chromium import stage
-from district import add_arguments
+from chromium import add_arguments, stage
 from playwright.sync_api import Page
 from rich.console import Console
 from rich.table import Table
@@ -123,7 +122,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser)
     parser.add_argument("--edits", type=int, default=20, help="edits to time (default 20)")
-    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     console = Console(width=max(Console().width, 140))
     with stage(args, console) as on:

@@ -46,7 +46,13 @@ from api import models as m  # noqa: E402
 from api.auth import store  # noqa: E402
 from api.database import make_engine  # noqa: E402
 from bench.district import add_arguments, district_database  # noqa: E402
-from bench.serving import backend_pids, cpu_seconds, load_average, uvicorn_server  # noqa: E402
+from bench.serving import (  # noqa: E402
+    backend_pids,
+    cpu_seconds,
+    load_average,
+    uvicorn_server,
+    wangge_serve,
+)
 
 HERE = Path(__file__).resolve().parent
 #: Communities partitioned during the load (the district's first; a partition of the 30 of
@@ -195,8 +201,8 @@ def main() -> int:
         help="seconds of load before the scenarios, not reported (default 10)",
     )  # fmt: skip
     parser.add_argument(
-        "--accept", choices=("shared", "reuseport"), default="shared",
-        help="workers on one socket (uvicorn --workers) or one each (SO_REUSEPORT)",
+        "--accept", choices=("shared", "serve"), default="shared",
+        help="workers on one socket (uvicorn --workers) or one each (wangge serve)",
     )  # fmt: skip
     args = parser.parse_args()
     options = {"seed": args.seed, "server_url": args.server_url}
@@ -206,11 +212,15 @@ def main() -> int:
         token = _token(url)
         env = {"WANGGE_DATABASE_URL": url, "WANGGE_POOL_SIZE": "10",
                "WANGGE_REPORTS_PER_WINDOW": "100000"}  # fmt: skip
-        with uvicorn_server(
-            "wangge", sys.executable, ["api.app:create_app", "--factory"], env,
-            workers=args.workers, ready_path="/healthz", source=args.source,
-            reuse_port=args.accept == "reuseport",
-        ) as server:  # fmt: skip
+        if args.accept == "serve":
+            running = wangge_serve(sys.executable, env, workers=args.workers,
+                                   ready_path="/healthz", source=args.source)  # fmt: skip
+        else:
+            running = uvicorn_server(
+                "wangge", sys.executable, ["api.app:create_app", "--factory"], env,
+                workers=args.workers, ready_path="/healthz", source=args.source,
+            )  # fmt: skip
+        with running as server:
             rows = []
             if args.warmup > 0:  # a fresh server opens connections and fills caches first
                 r = scenario(server, url, district, token, endpoint=args.endpoint,

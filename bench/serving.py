@@ -96,39 +96,28 @@ def uvicorn_server(
     ready_path: str,
     timeout: float = 60,
     source: Path | None = None,
-    reuse_port: bool = False,
 ) -> Iterator[Server]:
-    """Run ``python -m uvicorn <app…>`` on a free port until the context ends.
+    """Run ``python -m uvicorn <app…> --workers N`` on a free port until the context ends.
 
     ``app`` is the app argument and its options (``["api.app:create_app", "--factory"]``);
     the server counts as up when ``ready_path`` answers 200. ``source``: the checkout to
     serve from (default this one; another, e.g. ``git worktree add /tmp/old REV``, to
     compare revisions with the same venv).
 
-    ``reuse_port``: instead of ``--workers N`` (N processes accepting on one shared
-    socket: the one that wakes first takes every connection waiting, so wrk's connections,
-    opened together, landed 30 on one worker and 2 on the other), start N single-process
-    uvicorns, each on its own ``SO_REUSEPORT`` socket of the same port: the kernel spreads
-    the connections evenly over them. (Not through uvicorn's ``--fd``, which takes the
-    socket for a Unix one, so asyncio leaves Nagle on: 40 ms stalls.)
+    uvicorn's workers accept on one shared socket, and the one that wakes first takes
+    every connection waiting (wrk's, opened together, landed 30 on one worker and 2 on
+    the other); :func:`wangge_serve` gives each worker a socket of its own.
     """
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
     options = [*app, "--log-level", "warning", "--no-access-log"]
     popen = {"env": {**os.environ, **env}, "cwd": source or ROOT, "stdout": log,
              "stderr": subprocess.STDOUT}  # fmt: skip
-    processes = []
-    if reuse_port:
-        for _ in range(workers):
-            with _reuse_port_socket(port) as sock:
-                argv = [str(python), "-c", REUSE_PORT_WORKER, str(sock.fileno()), *app]
-                processes.append(subprocess.Popen(argv, pass_fds=[sock.fileno()], **popen))
-    else:
-        argv = [
-            str(python), "-m", "uvicorn", *options, "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers),
-        ]  # fmt: skip
-        processes.append(subprocess.Popen(argv, **popen))
+    argv = [
+        str(python), "-m", "uvicorn", *options, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    processes = [subprocess.Popen(argv, **popen)]
     with _until_stopped(name, port, processes, ready_path, timeout, Path(log.name)) as server:
         yield server
 
@@ -136,18 +125,21 @@ def uvicorn_server(
 @contextmanager
 def wangge_serve(
     python: Path | str, env: dict[str, str], *, workers: int, ready_path: str,
-    timeout: float = 60,
+    timeout: float = 60, source: Path | None = None,
 ) -> Iterator[Server]:  # fmt: skip
     """Run ``wangge serve --workers N`` (the product's own server) until the context ends.
 
-    ``python``: the venv's interpreter; its ``wangge`` script is run.
+    Each worker has a ``SO_REUSEPORT`` socket of its own (:mod:`api.serving`).
+    ``source``: the checkout to serve from, as for :func:`uvicorn_server`.
     """
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="bench-serve-", suffix=".log", delete=False)
-    wangge = Path(python).with_name("wangge")
-    argv = [str(wangge), "serve", "--workers", str(workers), "--port", str(port)]
+    argv = [str(python), "-c", "from api.cli import main; main()", "serve",
+            "--workers", str(workers), "--port", str(port)]  # fmt: skip
     env = {**os.environ, "WANGGE_LOG_LEVEL": "warning", "WANGGE_ACCESS_LOG": "false", **env}
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        argv, env=env, cwd=source or ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     with _until_stopped("wangge", port, [process], ready_path, timeout, Path(log.name)) as server:
         yield server
 
@@ -174,26 +166,6 @@ def _until_stopped(
                 process.kill()
                 process.wait()
         log.unlink(missing_ok=True)
-
-
-#: One uvicorn on the inherited socket ``argv[1]``: ``argv[2]`` the app, ``--factory``.
-REUSE_PORT_WORKER = """\
-import socket, sys, uvicorn
-sock = socket.socket(fileno=int(sys.argv[1]))
-config = uvicorn.Config(sys.argv[2], factory="--factory" in sys.argv[3:],
-                        log_level="warning", access_log=False)
-uvicorn.Server(config).run(sockets=[sock])
-"""
-
-
-def _reuse_port_socket(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1:``port`` that other such sockets may share."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _wait_ready(server: Server, path: str, timeout: float, log: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from api import background
+from tests.processes import alive, wait_until
 
 
 def test_background_processes_run_at_nice_19():
@@ -27,6 +27,7 @@ _DYING_SERVER = """
 import os, sys
 from fastapi import FastAPI
 from api import background
+from tests.processes import alive, wait_until
 app = FastAPI()
 background.start(app, 2)
 print(app.state.background.submit(os.getpid).result(timeout=120), flush=True)
@@ -40,15 +41,4 @@ def test_pool_processes_end_when_their_server_dies():
         check=True, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     child = int(done.stdout.split()[-1])
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and _alive(child):
-        time.sleep(0.2)
-    assert not _alive(child), f"pool process {child} outlived its server"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
-        return False
-    return status != "Z"  # a zombie has exited and waits for its new parent to reap it
+    assert wait_until(lambda: not alive(child), 15), f"pool process {child} outlived its server"

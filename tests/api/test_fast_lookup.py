@@ -20,12 +20,6 @@ def route_refused(monkeypatch):
     monkeypatch.setattr(finding, "lookup", refuse)
 
 
-@pytest.fixture
-def fast_path_off(monkeypatch):
-    """The fast path takes no request, so the route answers all of them."""
-    monkeypatch.setattr(fast_lookup, "parse_point", lambda query_string: None)
-
-
 def test_the_fast_path_answers_without_the_route(client, city, route_refused):
     answer = client.get("/lookup", params=_inside(city, 40))
     assert answer.status_code == 200
@@ -71,11 +65,6 @@ def test_a_database_error_leaves_the_request_to_the_route(client, city, monkeypa
 def test_a_point_in_no_community_gets_the_route_s_404(client, route_refused):
     with pytest.raises(AssertionError, match="the /lookup route answered"):
         client.get("/lookup", params={"lon": 116.4, "lat": 39.9})
-
-
-def test_the_route_explains_what_the_fast_path_leaves(client, fast_path_off, city):
-    assert client.get("/lookup", params=_inside(city, 40)).status_code == 200
-    assert client.get("/lookup", params={"lon": 114.3}).status_code == 422
 
 
 @pytest.mark.parametrize(

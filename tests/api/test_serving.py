@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from api.serving import EARLY_DEATHS, serve_many
+from tests.processes import alive, wait_until
 
 WANGGE = str(Path(sys.executable).with_name("wangge"))
 
@@ -48,15 +48,6 @@ def _connections_by_process(pids: set[int], port: int) -> dict[int, int]:
     return counts
 
 
-def _wait_until(check, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 def _up(base: str) -> bool:
     try:
         return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
@@ -73,7 +64,7 @@ def _serving(database_url, tmp_path):
     process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until(lambda: _up(base) and len(_children(process.pid)) == 2)
+        assert wait_until(lambda: _up(base) and len(_children(process.pid)) == 2)
         yield process, base, port
     finally:
         if process.poll() is None:
@@ -118,7 +109,7 @@ def test_a_worker_that_dies_is_started_again(server):
     process, base, _ = server
     first = _children(process.pid)
     os.kill(min(first), signal.SIGKILL)
-    _wait_until(lambda: len(_children(process.pid) - first) == 1 and _up(base))
+    assert wait_until(lambda: len(_children(process.pid) - first) == 1 and _up(base))
     assert len(_children(process.pid)) == 2
 
 
@@ -127,7 +118,7 @@ def test_sigterm_stops_every_worker(own_server):
     workers = _children(process.pid)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
-    assert not [pid for pid in workers if _alive(pid)]
+    assert not [pid for pid in workers if alive(pid)]
 
 
 def test_workers_of_a_killed_supervisor_shut_down(own_server):
@@ -135,15 +126,8 @@ def test_workers_of_a_killed_supervisor_shut_down(own_server):
     workers = _children(process.pid)
     process.kill()
     process.wait()
-    _wait_until(lambda: not [pid for pid in workers if _alive(pid)], timeout=60)
+    assert wait_until(lambda: not [pid for pid in workers if alive(pid)], timeout=60)
     assert not _up(base)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_a_port_in_use_is_refused_clearly(database_url, tmp_path):

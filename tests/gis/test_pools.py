@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import alive, wait_until
 
 #: A process that starts a pool at nice 5, runs one task, then dies without shutting it down.
 _DYING_PARENT = """
@@ -30,15 +31,4 @@ def test_pool_children_are_niced_and_end_with_their_parent(start_method):
     )  # fmt: skip
     parent_nice, child_nice, child = map(int, done.stdout.split()[-3:])
     assert child_nice == parent_nice + 5
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and _alive(child):
-        time.sleep(0.2)
-    assert not _alive(child), f"pool process {child} outlived its parent"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
-        return False
-    return status != "Z"  # a zombie has exited and waits for its new parent to reap it
+    assert wait_until(lambda: not alive(child), 15), f"pool process {child} outlived its parent"
